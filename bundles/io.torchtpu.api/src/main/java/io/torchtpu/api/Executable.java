@@ -1,0 +1,22 @@
+package io.torchtpu.api;
+
+import java.util.List;
+
+/** A compiled program, loaded on a runtime's devices. Closing it releases its device resources. */
+public interface Executable extends AutoCloseable {
+
+    /** The types the program takes, in order. */
+    List<TensorType> inputTypes();
+
+    /** The types the program returns, in order. */
+    List<TensorType> outputTypes();
+
+    /** Runs the program on host tensors and returns its outputs as host tensors. */
+    List<HostTensor> run(List<HostTensor> inputs);
+
+    /** The runtime's serialized form, which {@link Runtime#deserialize} loads again. */
+    byte[] serialize();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,28 @@
+package io.torchtpu.api;
+
+import java.util.List;
+import java.util.Map;
+
+/** A live connection to one device platform: compiles StableHLO and loads executables. */
+public interface Runtime {
+
+    /** The platform's name, such as {@code cpu}, {@code cuda} or {@code tpu}. */
+    String platformName();
+
+    /** The platform's version as the plugin reports it. */
+    String platformVersion();
+
+    /** The devices this runtime can address. */
+    List<Device> devices();
+
+    /**
+     * Compiles a StableHLO module given as MLIR text.
+     *
+     * @param stableHlo the module text
+     * @param options compile options by name; unknown names are refused
+     */
+    Executable compile(String stableHlo, Map<String, Object> options);
+
+    /** Loads an executable that {@link Executable#serialize()} wrote on a runtime of the same platform and version. */
+    Executable deserialize(byte[] serialized);
+}

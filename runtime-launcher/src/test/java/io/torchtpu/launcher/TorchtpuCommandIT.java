@@ -1,0 +1,73 @@
+package io.torchtpu.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Runs the packaged bin/torchtpu as a user would, in its own JVM. */
+class TorchtpuCommandIT {
+    private record Result(int exitCode, String stdout, String stderr) {
+    }
+
+    private static Result torchtpu(String stdin, String... args) throws IOException, InterruptedException {
+        Path script = ContainerOptions.defaultHome().resolve("bin/torchtpu");
+        List<String> command = new ArrayList<>(List.of(script.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).start();
+        try (OutputStream in = process.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        var stdout = process.getInputStream().readAllBytes();
+        var stderr = process.getErrorStream().readAllBytes();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("torchtpu " + String.join(" ", args) + " did not finish in 120 s");
+        }
+        return new Result(process.exitValue(), new String(stdout, StandardCharsets.UTF_8),
+                new String(stderr, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theShellListsTheInstalledBundlesAndAddsAFeature() throws Exception {
+        Result result = torchtpu("lb\ntorchtpu:feature add libtorch\nlb\nstop 0\n", "shell");
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stdout().contains("Apache Felix Declarative Services"), result.stdout());
+        assertTrue(result.stdout().contains("Apache Felix Gogo Shell"), result.stdout());
+        assertTrue(result.stdout().contains("TorchTPU API"), result.stdout());
+        assertTrue(result.stdout().contains("feature libtorch added"), result.stdout());
+        assertTrue(result.stdout().contains("Bytedeco PyTorch (libtorch) for OSGi"),
+                "the second lb shows the bundle the feature added: " + result.stdout());
+    }
+
+    @Test
+    void featuresListsWhatIsActive() throws Exception {
+        Result result = torchtpu("", "features");
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stdout().contains("* core  (active)"), result.stdout());
+        assertTrue(result.stdout().contains("org.apache.felix.scr 2.2.14 [active]"), result.stdout());
+        assertTrue(result.stdout().contains("  shell  "), "known but inactive features are listed: " + result.stdout());
+    }
+
+    @Test
+    void anUnknownFeatureIsOneClearLineAndExitCode2() throws Exception {
+        Result result = torchtpu("", "features", "-f", "warp-drive");
+        assertEquals(2, result.exitCode(), result.stdout() + result.stderr());
+        assertTrue(result.stderr().contains("torchtpu: no feature named 'warp-drive': known features are core"), result.stderr());
+    }
+
+    @Test
+    void helpTeachesTheCommands() throws Exception {
+        Result result = torchtpu("", "--help");
+        assertEquals(0, result.exitCode());
+        assertTrue(result.stdout().contains("features") && result.stdout().contains("shell"), result.stdout());
+        assertTrue(result.stdout().contains("Examples:"), result.stdout());
+    }
+}
