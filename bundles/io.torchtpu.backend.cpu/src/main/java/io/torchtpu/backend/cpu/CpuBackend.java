@@ -1,0 +1,143 @@
+package io.torchtpu.backend.cpu;
+
+import io.torchtpu.api.Backend;
+import io.torchtpu.api.BackendUnavailableException;
+import io.torchtpu.api.Runtime;
+import io.torchtpu.runtime.pjrt.PjrtClient;
+import io.torchtpu.runtime.pjrt.PjrtPlugin;
+import io.torchtpu.runtime.pjrt.PjrtRuntime;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An XLA CPU backend: one PJRT client on the CPU plugin. The component classes below publish it; a
+ * changed configuration re-creates the component, and with it the client.
+ */
+public class CpuBackend implements Backend {
+    static final String PID = "io.torchtpu.backend.cpu";
+    static final String FACTORY_PID = "io.torchtpu.backend.cpu.instance";
+    private static final Logger LOG = LoggerFactory.getLogger(CpuBackend.class);
+
+    @ObjectClassDefinition(name = "TorchTPU CPU backend", description = "A Backend on the XLA CPU PJRT plugin.")
+    public @interface Config {
+        @AttributeDefinition(description = "The backend's id, the torchtpu.backend service property.")
+        String torchtpu_backend() default "cpu";
+
+        @AttributeDefinition(description = "Path of the PJRT plugin (.so); empty for the one fetch-pjrt-cpu.sh installed.")
+        String plugin() default "";
+
+        @AttributeDefinition(description = "How many CPU devices the client exposes (the plugin's cpu_device_count option).")
+        int deviceCount() default 1;
+
+        @AttributeDefinition(description = "More client options, each NAME=VALUE; whole numbers and true/false are typed.")
+        String[] clientOptions() default {};
+    }
+
+    private final String id;
+    private final PjrtRuntime runtime;
+
+    CpuBackend(Config config) {
+        if (config.deviceCount() < 1) {
+            throw new IllegalArgumentException(PID + ": deviceCount must be at least 1, not " + config.deviceCount());
+        }
+        this.id = config.torchtpu_backend();
+        PjrtPlugin plugin = config.plugin().isBlank() ? PjrtPlugin.loadDefaultCpu() : PjrtPlugin.load(Path.of(config.plugin()));
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("cpu_device_count", (long) config.deviceCount());
+        for (String option : config.clientOptions()) {
+            int equals = option.indexOf('=');
+            if (equals <= 0) {
+                throw new IllegalArgumentException(PID + ": client option '" + option + "' is not NAME=VALUE");
+            }
+            options.put(option.substring(0, equals).trim(), typed(option.substring(equals + 1).trim()));
+        }
+        PjrtClient client = plugin.initialize().createClient(options);
+        this.runtime = new PjrtRuntime(client);
+        LOG.info("backend {}: {} {} with {} device(s) from {}", id, client.platformName(), client.platformVersion(),
+                client.addressableDevices().size(), plugin.path());
+    }
+
+    private static Object typed(String value) {
+        if (value.equals("true") || value.equals("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return value;
+        }
+    }
+
+    void close() {
+        runtime.close();
+        LOG.info("backend {} closed", id);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String description() {
+        return "XLA CPU (" + runtime.platformName() + " " + runtime.platformVersion() + ", " + runtime.devices().size()
+                + " device(s))";
+    }
+
+    @Override
+    public Runtime runtime() {
+        if (runtime.client().isClosed()) {
+            throw new BackendUnavailableException("backend " + id + " has been closed: its configuration changed or its bundle stopped");
+        }
+        return runtime;
+    }
+
+    /**
+     * The default backend, {@code torchtpu.backend=cpu}, on the plugin that
+     * {@code runtime-launcher/scripts/fetch-pjrt-cpu.sh} installed; the pid {@value #PID} configures it.
+     * Immediate: the client starts with the bundle, not on first use, and stays up while no one holds the service.
+     */
+    @Component(service = Backend.class, immediate = true, configurationPid = PID,
+            configurationPolicy = ConfigurationPolicy.OPTIONAL)
+    @Designate(ocd = Config.class)
+    public static final class Default extends CpuBackend {
+        @Activate
+        public Default(Config config) {
+            super(config);
+        }
+
+        @Deactivate
+        void deactivate() {
+            close();
+        }
+    }
+
+    /**
+     * More CPU backends, one per factory configuration {@code io.torchtpu.backend.cpu.instance~NAME},
+     * each with its own id, plugin and options.
+     */
+    @Component(service = Backend.class, immediate = true, configurationPid = FACTORY_PID,
+            configurationPolicy = ConfigurationPolicy.REQUIRE)
+    @Designate(ocd = Config.class, factory = true)
+    public static final class Configured extends CpuBackend {
+        @Activate
+        public Configured(Config config) {
+            super(config);
+        }
+
+        @Deactivate
+        void deactivate() {
+            close();
+        }
+    }
+}

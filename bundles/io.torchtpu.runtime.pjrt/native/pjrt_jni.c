@@ -1,0 +1,819 @@
+/*
+ * TorchTPU for Java: the thin JNI layer over the PJRT C API.
+ *
+ * One JNI call per coarse operation (plugin load, client create, compile,
+ * transfer, execute, event poll, to-host, serialize/deserialize, destroy).
+ * Every handle crosses JNI as a jlong and is owned by exactly one Java object;
+ * this file never keeps state of its own beyond the loaded plugin table.
+ * Every PJRT_Error becomes an io.torchtpu.runtime.pjrt.PjrtException carrying
+ * the PJRT_Error_Code and the plugin's message. Argument checks are done in
+ * Java before the call; the checks here only guard against crashes.
+ */
+#include <dlfcn.h>
+#include <jni.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xla/pjrt/c/pjrt_c_api.h"
+
+#define PKG "io/torchtpu/runtime/pjrt/"
+
+/* ------------------------------------------------------------------ helpers */
+
+#define API(h) ((const PJRT_Api *)(intptr_t)(h))
+#define PTR(T, h) ((T *)(intptr_t)(h))
+#define HANDLE(p) ((jlong)(intptr_t)(p))
+#define INIT_ARGS(T, var) \
+  T var;                  \
+  memset(&var, 0, sizeof var); \
+  var.struct_size = T##_STRUCT_SIZE
+
+static void throw_class(JNIEnv *env, const char *cls, const char *msg) {
+  if ((*env)->ExceptionCheck(env)) return;
+  jclass c = (*env)->FindClass(env, cls);
+  if (c != NULL) (*env)->ThrowNew(env, c, msg);
+}
+
+static void throw_pjrt_code(JNIEnv *env, int code, const char *msg, size_t len) {
+  if ((*env)->ExceptionCheck(env)) return;
+  jclass c = (*env)->FindClass(env, PKG "PjrtException");
+  if (c == NULL) return;
+  jmethodID ctor = (*env)->GetMethodID(env, c, "<init>", "(ILjava/lang/String;)V");
+  if (ctor == NULL) return;
+  char *copy = malloc(len + 1);
+  if (copy == NULL) { throw_class(env, "java/lang/OutOfMemoryError", "PJRT error message"); return; }
+  memcpy(copy, msg, len);
+  copy[len] = 0;
+  jstring jmsg = (*env)->NewStringUTF(env, copy);
+  free(copy);
+  if (jmsg == NULL) return;
+  jobject ex = (*env)->NewObject(env, c, ctor, (jint)code, jmsg);
+  if (ex != NULL) (*env)->Throw(env, (jthrowable)ex);
+}
+
+/* Converts a PJRT_Error into a pending PjrtException and destroys it.
+ * Returns 1 when there was an error. */
+static int check(JNIEnv *env, const PJRT_Api *api, PJRT_Error *err) {
+  if (err == NULL) return 0;
+  INIT_ARGS(PJRT_Error_Message_Args, m);
+  m.error = err;
+  api->PJRT_Error_Message(&m);
+  INIT_ARGS(PJRT_Error_GetCode_Args, g);
+  g.error = err;
+  int code = PJRT_Error_Code_UNKNOWN;
+  if (api->PJRT_Error_GetCode(&g) == NULL) code = (int)g.code;
+  throw_pjrt_code(env, code, m.message != NULL ? m.message : "", m.message != NULL ? m.message_size : 0);
+  INIT_ARGS(PJRT_Error_Destroy_Args, d);
+  d.error = err;
+  api->PJRT_Error_Destroy(&d);
+  return 1;
+}
+
+static jstring new_string(JNIEnv *env, const char *s, size_t len) {
+  char *copy = malloc(len + 1);
+  if (copy == NULL) { throw_class(env, "java/lang/OutOfMemoryError", "string"); return NULL; }
+  if (len > 0) memcpy(copy, s, len);
+  copy[len] = 0;
+  jstring r = (*env)->NewStringUTF(env, copy);
+  free(copy);
+  return r;
+}
+
+static jlongArray new_long_array(JNIEnv *env, const int64_t *v, size_t n) {
+  jlongArray a = (*env)->NewLongArray(env, (jsize)n);
+  if (a != NULL && n > 0) (*env)->SetLongArrayRegion(env, a, 0, (jsize)n, (const jlong *)v);
+  return a;
+}
+
+static jlongArray new_ptr_array(JNIEnv *env, void *const *v, size_t n) {
+  jlongArray a = (*env)->NewLongArray(env, (jsize)n);
+  if (a == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    jlong h = HANDLE(v[i]);
+    (*env)->SetLongArrayRegion(env, a, (jsize)i, 1, &h);
+  }
+  return a;
+}
+
+static jobject box_int(JNIEnv *env, jint v) {
+  jclass c = (*env)->FindClass(env, "java/lang/Integer");
+  jmethodID m = (*env)->GetStaticMethodID(env, c, "valueOf", "(I)Ljava/lang/Integer;");
+  return (*env)->CallStaticObjectMethod(env, c, m, v);
+}
+static jobject box_long(JNIEnv *env, jlong v) {
+  jclass c = (*env)->FindClass(env, "java/lang/Long");
+  jmethodID m = (*env)->GetStaticMethodID(env, c, "valueOf", "(J)Ljava/lang/Long;");
+  return (*env)->CallStaticObjectMethod(env, c, m, v);
+}
+static jobject box_float(JNIEnv *env, jfloat v) {
+  jclass c = (*env)->FindClass(env, "java/lang/Float");
+  jmethodID m = (*env)->GetStaticMethodID(env, c, "valueOf", "(F)Ljava/lang/Float;");
+  return (*env)->CallStaticObjectMethod(env, c, m, v);
+}
+static jobject box_bool(JNIEnv *env, jboolean v) {
+  jclass c = (*env)->FindClass(env, "java/lang/Boolean");
+  jmethodID m = (*env)->GetStaticMethodID(env, c, "valueOf", "(Z)Ljava/lang/Boolean;");
+  return (*env)->CallStaticObjectMethod(env, c, m, v);
+}
+
+static jobjectArray new_object_array(JNIEnv *env, jsize n) {
+  jclass c = (*env)->FindClass(env, "java/lang/Object");
+  return c == NULL ? NULL : (*env)->NewObjectArray(env, n, c, NULL);
+}
+
+/* Named values -> Object[]{name0, value0, name1, value1, ...}; values are
+ * String, Long, long[], Float or Boolean. */
+static jobjectArray named_values(JNIEnv *env, const PJRT_NamedValue *nv, size_t n) {
+  jobjectArray out = new_object_array(env, (jsize)(2 * n));
+  if (out == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    jstring name = new_string(env, nv[i].name, nv[i].name_size);
+    jobject value = NULL;
+    switch (nv[i].type) {
+      case PJRT_NamedValue_kString: value = new_string(env, nv[i].string_value, nv[i].value_size); break;
+      case PJRT_NamedValue_kInt64: value = box_long(env, nv[i].int64_value); break;
+      case PJRT_NamedValue_kInt64List: value = new_long_array(env, nv[i].int64_array_value, nv[i].value_size); break;
+      case PJRT_NamedValue_kFloat: value = box_float(env, nv[i].float_value); break;
+      case PJRT_NamedValue_kBool: value = box_bool(env, nv[i].bool_value); break;
+      default: value = NULL;
+    }
+    if ((*env)->ExceptionCheck(env)) return NULL;
+    (*env)->SetObjectArrayElement(env, out, (jsize)(2 * i), name);
+    (*env)->SetObjectArrayElement(env, out, (jsize)(2 * i + 1), value);
+    (*env)->DeleteLocalRef(env, name);
+    if (value != NULL) (*env)->DeleteLocalRef(env, value);
+  }
+  return out;
+}
+
+/* ------------------------------------------------------------------ plugin */
+
+#define JNIFN(ret, name) JNIEXPORT ret JNICALL Java_io_torchtpu_runtime_pjrt_PjrtNative_##name
+
+JNIFN(jintArray, headerVersion)(JNIEnv *env, jclass cls) {
+  (void)cls;
+  jint v[2] = {PJRT_API_MAJOR, PJRT_API_MINOR};
+  jintArray a = (*env)->NewIntArray(env, 2);
+  if (a != NULL) (*env)->SetIntArrayRegion(env, a, 0, 2, v);
+  return a;
+}
+
+/* dlopen + GetPjrtApi + version check. Returns the PJRT_Api* (process lifetime;
+ * plugins are never unloaded, as PJRT plugins do not support it). */
+JNIFN(jlong, loadPlugin)(JNIEnv *env, jclass cls, jstring jpath) {
+  (void)cls;
+  const char *path = (*env)->GetStringUTFChars(env, jpath, NULL);
+  if (path == NULL) return 0;
+  char msg[4096];
+  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL) {
+    const char *e = dlerror();
+    snprintf(msg, sizeof msg, "cannot load %s as a PJRT plugin: %s", path, e != NULL ? e : "dlopen failed");
+    (*env)->ReleaseStringUTFChars(env, jpath, path);
+    throw_class(env, PKG "PjrtPluginLoadException", msg);
+    return 0;
+  }
+  typedef const PJRT_Api *(*GetPjrtApiFn)(void);
+  GetPjrtApiFn get = (GetPjrtApiFn)dlsym(h, "GetPjrtApi");
+  if (get == NULL) {
+    snprintf(msg, sizeof msg, "%s is not a PJRT plugin: it does not export GetPjrtApi", path);
+    dlclose(h);
+    (*env)->ReleaseStringUTFChars(env, jpath, path);
+    throw_class(env, PKG "PjrtPluginLoadException", msg);
+    return 0;
+  }
+  const PJRT_Api *api = get();
+  if (api == NULL) {
+    snprintf(msg, sizeof msg, "%s: GetPjrtApi returned NULL", path);
+    (*env)->ReleaseStringUTFChars(env, jpath, path);
+    throw_class(env, PKG "PjrtPluginLoadException", msg);
+    return 0;
+  }
+  int major = api->pjrt_api_version.major_version;
+  int minor = api->pjrt_api_version.minor_version;
+  /* Same major required. Within a major, struct_size versioning makes an older
+   * header work with a newer plugin; an older plugin lacks functions we call. */
+  if (major != PJRT_API_MAJOR || minor < PJRT_API_MINOR ||
+      api->struct_size < PJRT_Api_STRUCT_SIZE) {
+    snprintf(msg, sizeof msg,
+             "incompatible PJRT plugin %s: it implements PJRT C API %d.%d, this bridge was built "
+             "against %d.%d (needs major %d and minor >= %d)",
+             path, major, minor, PJRT_API_MAJOR, PJRT_API_MINOR, PJRT_API_MAJOR, PJRT_API_MINOR);
+    (*env)->ReleaseStringUTFChars(env, jpath, path);
+    throw_class(env, PKG "PjrtPluginLoadException", msg);
+    return 0;
+  }
+  (*env)->ReleaseStringUTFChars(env, jpath, path);
+  return HANDLE(api);
+}
+
+JNIFN(jintArray, apiVersion)(JNIEnv *env, jclass cls, jlong api) {
+  (void)cls;
+  jint v[2] = {API(api)->pjrt_api_version.major_version, API(api)->pjrt_api_version.minor_version};
+  jintArray a = (*env)->NewIntArray(env, 2);
+  if (a != NULL) (*env)->SetIntArrayRegion(env, a, 0, 2, v);
+  return a;
+}
+
+JNIFN(void, pluginInitialize)(JNIEnv *env, jclass cls, jlong api) {
+  (void)cls;
+  INIT_ARGS(PJRT_Plugin_Initialize_Args, a);
+  check(env, API(api), API(api)->PJRT_Plugin_Initialize(&a));
+}
+
+JNIFN(jobjectArray, pluginAttributes)(JNIEnv *env, jclass cls, jlong api) {
+  (void)cls;
+  INIT_ARGS(PJRT_Plugin_Attributes_Args, a);
+  if (check(env, API(api), API(api)->PJRT_Plugin_Attributes(&a))) return NULL;
+  return named_values(env, a.attributes, a.num_attributes);
+}
+
+/* ------------------------------------------------------------------ client */
+
+/* names[i] with values[i] of type String, Long/Integer, long[], Float/Double or Boolean. */
+JNIFN(jlong, clientCreate)(JNIEnv *env, jclass cls, jlong api, jobjectArray names, jobjectArray values) {
+  (void)cls;
+  jsize n = names == NULL ? 0 : (*env)->GetArrayLength(env, names);
+  PJRT_NamedValue *nv = calloc(n > 0 ? (size_t)n : 1, sizeof *nv);
+  const char **cnames = calloc(n > 0 ? (size_t)n : 1, sizeof *cnames);
+  const char **cstrs = calloc(n > 0 ? (size_t)n : 1, sizeof *cstrs);
+  int64_t **arrays = calloc(n > 0 ? (size_t)n : 1, sizeof *arrays);
+  jobject *refs = calloc(n > 0 ? 2 * (size_t)n : 1, sizeof *refs);
+  jlong result = 0;
+  if (nv == NULL || cnames == NULL || cstrs == NULL || arrays == NULL || refs == NULL) {
+    throw_class(env, "java/lang/OutOfMemoryError", "client options");
+    goto done;
+  }
+  jclass cString = (*env)->FindClass(env, "java/lang/String");
+  jclass cNumber = (*env)->FindClass(env, "java/lang/Number");
+  jclass cFloat = (*env)->FindClass(env, "java/lang/Float");
+  jclass cDouble = (*env)->FindClass(env, "java/lang/Double");
+  jclass cBool = (*env)->FindClass(env, "java/lang/Boolean");
+  jclass cLongArr = (*env)->FindClass(env, "[J");
+  jmethodID longValue = (*env)->GetMethodID(env, cNumber, "longValue", "()J");
+  jmethodID floatValue = (*env)->GetMethodID(env, cNumber, "floatValue", "()F");
+  jmethodID boolValue = (*env)->GetMethodID(env, cBool, "booleanValue", "()Z");
+  for (jsize i = 0; i < n; i++) {
+    jstring name = (jstring)(*env)->GetObjectArrayElement(env, names, i);
+    jobject value = (*env)->GetObjectArrayElement(env, values, i);
+    refs[2 * i] = name;
+    refs[2 * i + 1] = value;
+    cnames[i] = (*env)->GetStringUTFChars(env, name, NULL);
+    if (cnames[i] == NULL) goto done;
+    nv[i].struct_size = PJRT_NamedValue_STRUCT_SIZE;
+    nv[i].name = cnames[i];
+    nv[i].name_size = strlen(cnames[i]);
+    if ((*env)->IsInstanceOf(env, value, cString)) {
+      cstrs[i] = (*env)->GetStringUTFChars(env, (jstring)value, NULL);
+      if (cstrs[i] == NULL) goto done;
+      nv[i].type = PJRT_NamedValue_kString;
+      nv[i].string_value = cstrs[i];
+      nv[i].value_size = strlen(cstrs[i]);
+    } else if ((*env)->IsInstanceOf(env, value, cFloat) || (*env)->IsInstanceOf(env, value, cDouble)) {
+      nv[i].type = PJRT_NamedValue_kFloat;
+      nv[i].float_value = (*env)->CallFloatMethod(env, value, floatValue);
+      nv[i].value_size = 1;
+    } else if ((*env)->IsInstanceOf(env, value, cNumber)) {
+      nv[i].type = PJRT_NamedValue_kInt64;
+      nv[i].int64_value = (*env)->CallLongMethod(env, value, longValue);
+      nv[i].value_size = 1;
+    } else if ((*env)->IsInstanceOf(env, value, cBool)) {
+      nv[i].type = PJRT_NamedValue_kBool;
+      nv[i].bool_value = (*env)->CallBooleanMethod(env, value, boolValue);
+      nv[i].value_size = 1;
+    } else if ((*env)->IsInstanceOf(env, value, cLongArr)) {
+      jsize len = (*env)->GetArrayLength(env, (jlongArray)value);
+      arrays[i] = calloc(len > 0 ? (size_t)len : 1, sizeof(int64_t));
+      if (arrays[i] == NULL) { throw_class(env, "java/lang/OutOfMemoryError", "client options"); goto done; }
+      (*env)->GetLongArrayRegion(env, (jlongArray)value, 0, len, (jlong *)arrays[i]);
+      nv[i].type = PJRT_NamedValue_kInt64List;
+      nv[i].int64_array_value = arrays[i];
+      nv[i].value_size = (size_t)len;
+    } else {
+      throw_class(env, "java/lang/IllegalArgumentException", "unsupported client option value type");
+      goto done;
+    }
+    if ((*env)->ExceptionCheck(env)) goto done;
+  }
+  {
+    INIT_ARGS(PJRT_Client_Create_Args, a);
+    a.create_options = nv;
+    a.num_options = (size_t)n;
+    if (!check(env, API(api), API(api)->PJRT_Client_Create(&a))) result = HANDLE(a.client);
+  }
+done:
+  for (jsize i = 0; i < n && refs != NULL && cnames != NULL; i++) {
+    if (cnames[i] != NULL) (*env)->ReleaseStringUTFChars(env, (jstring)refs[2 * i], cnames[i]);
+    if (cstrs != NULL && cstrs[i] != NULL) (*env)->ReleaseStringUTFChars(env, (jstring)refs[2 * i + 1], cstrs[i]);
+    if (arrays != NULL) free(arrays[i]);
+  }
+  free(nv);
+  free(cnames);
+  free(cstrs);
+  free(arrays);
+  free(refs);
+  return result;
+}
+
+JNIFN(void, clientDestroy)(JNIEnv *env, jclass cls, jlong api, jlong client) {
+  (void)cls;
+  INIT_ARGS(PJRT_Client_Destroy_Args, a);
+  a.client = PTR(PJRT_Client, client);
+  check(env, API(api), API(api)->PJRT_Client_Destroy(&a));
+}
+
+/* {platformName, platformVersion, processIndex} */
+JNIFN(jobjectArray, clientInfo)(JNIEnv *env, jclass cls, jlong api, jlong client) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  INIT_ARGS(PJRT_Client_PlatformName_Args, n);
+  n.client = PTR(PJRT_Client, client);
+  if (check(env, p, p->PJRT_Client_PlatformName(&n))) return NULL;
+  INIT_ARGS(PJRT_Client_PlatformVersion_Args, v);
+  v.client = PTR(PJRT_Client, client);
+  if (check(env, p, p->PJRT_Client_PlatformVersion(&v))) return NULL;
+  INIT_ARGS(PJRT_Client_ProcessIndex_Args, pi);
+  pi.client = PTR(PJRT_Client, client);
+  if (check(env, p, p->PJRT_Client_ProcessIndex(&pi))) return NULL;
+  jobjectArray out = new_object_array(env, 3);
+  if (out == NULL) return NULL;
+  (*env)->SetObjectArrayElement(env, out, 0, new_string(env, n.platform_name, n.platform_name_size));
+  (*env)->SetObjectArrayElement(env, out, 1, new_string(env, v.platform_version, v.platform_version_size));
+  (*env)->SetObjectArrayElement(env, out, 2, box_int(env, pi.process_index));
+  return out;
+}
+
+JNIFN(jlongArray, clientDevices)(JNIEnv *env, jclass cls, jlong api, jlong client, jboolean addressable) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  if (addressable) {
+    INIT_ARGS(PJRT_Client_AddressableDevices_Args, a);
+    a.client = PTR(PJRT_Client, client);
+    if (check(env, p, p->PJRT_Client_AddressableDevices(&a))) return NULL;
+    return new_ptr_array(env, (void *const *)a.addressable_devices, a.num_addressable_devices);
+  }
+  INIT_ARGS(PJRT_Client_Devices_Args, a);
+  a.client = PTR(PJRT_Client, client);
+  if (check(env, p, p->PJRT_Client_Devices(&a))) return NULL;
+  return new_ptr_array(env, (void *const *)a.devices, a.num_devices);
+}
+
+/* {Integer id, String kind, String debugString, String toString, Integer processIndex,
+ *  Boolean addressable, Integer localHardwareId, Object[] attributes, long[] memories,
+ *  Long defaultMemory} */
+JNIFN(jobjectArray, deviceInfo)(JNIEnv *env, jclass cls, jlong api, jlong device) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  PJRT_Device *dev = PTR(PJRT_Device, device);
+  INIT_ARGS(PJRT_Device_GetDescription_Args, gd);
+  gd.device = dev;
+  if (check(env, p, p->PJRT_Device_GetDescription(&gd))) return NULL;
+  PJRT_DeviceDescription *dd = gd.device_description;
+  INIT_ARGS(PJRT_DeviceDescription_Id_Args, id);
+  id.device_description = dd;
+  if (check(env, p, p->PJRT_DeviceDescription_Id(&id))) return NULL;
+  INIT_ARGS(PJRT_DeviceDescription_Kind_Args, kind);
+  kind.device_description = dd;
+  if (check(env, p, p->PJRT_DeviceDescription_Kind(&kind))) return NULL;
+  INIT_ARGS(PJRT_DeviceDescription_DebugString_Args, dbg);
+  dbg.device_description = dd;
+  if (check(env, p, p->PJRT_DeviceDescription_DebugString(&dbg))) return NULL;
+  INIT_ARGS(PJRT_DeviceDescription_ToString_Args, ts);
+  ts.device_description = dd;
+  if (check(env, p, p->PJRT_DeviceDescription_ToString(&ts))) return NULL;
+  INIT_ARGS(PJRT_DeviceDescription_ProcessIndex_Args, pi);
+  pi.device_description = dd;
+  if (check(env, p, p->PJRT_DeviceDescription_ProcessIndex(&pi))) return NULL;
+  INIT_ARGS(PJRT_DeviceDescription_Attributes_Args, at);
+  at.device_description = dd;
+  if (check(env, p, p->PJRT_DeviceDescription_Attributes(&at))) return NULL;
+  INIT_ARGS(PJRT_Device_IsAddressable_Args, ad);
+  ad.device = dev;
+  if (check(env, p, p->PJRT_Device_IsAddressable(&ad))) return NULL;
+  jint hw = -1;
+  jlongArray mems = NULL;
+  jlong defmem = 0;
+  if (ad.is_addressable) {
+    INIT_ARGS(PJRT_Device_LocalHardwareId_Args, lh);
+    lh.device = dev;
+    if (check(env, p, p->PJRT_Device_LocalHardwareId(&lh))) return NULL;
+    hw = lh.local_hardware_id;
+    INIT_ARGS(PJRT_Device_AddressableMemories_Args, am);
+    am.device = dev;
+    if (check(env, p, p->PJRT_Device_AddressableMemories(&am))) return NULL;
+    mems = new_ptr_array(env, (void *const *)am.memories, am.num_memories);
+    INIT_ARGS(PJRT_Device_DefaultMemory_Args, dm);
+    dm.device = dev;
+    PJRT_Error *e = p->PJRT_Device_DefaultMemory(&dm);
+    if (e != NULL) {
+      INIT_ARGS(PJRT_Error_Destroy_Args, d);
+      d.error = e;
+      p->PJRT_Error_Destroy(&d);
+    } else {
+      defmem = HANDLE(dm.memory);
+    }
+  } else {
+    mems = (*env)->NewLongArray(env, 0);
+  }
+  jobjectArray attrs = named_values(env, at.attributes, at.num_attributes);
+  if ((*env)->ExceptionCheck(env)) return NULL;
+  jobjectArray out = new_object_array(env, 10);
+  if (out == NULL) return NULL;
+  (*env)->SetObjectArrayElement(env, out, 0, box_int(env, id.id));
+  (*env)->SetObjectArrayElement(env, out, 1, new_string(env, kind.device_kind, kind.device_kind_size));
+  (*env)->SetObjectArrayElement(env, out, 2, new_string(env, dbg.debug_string, dbg.debug_string_size));
+  (*env)->SetObjectArrayElement(env, out, 3, new_string(env, ts.to_string, ts.to_string_size));
+  (*env)->SetObjectArrayElement(env, out, 4, box_int(env, pi.process_index));
+  (*env)->SetObjectArrayElement(env, out, 5, box_bool(env, ad.is_addressable));
+  (*env)->SetObjectArrayElement(env, out, 6, box_int(env, hw));
+  (*env)->SetObjectArrayElement(env, out, 7, attrs);
+  (*env)->SetObjectArrayElement(env, out, 8, mems);
+  (*env)->SetObjectArrayElement(env, out, 9, box_long(env, defmem));
+  return out;
+}
+
+/* {Integer id, String kind, String debugString, String toString} */
+JNIFN(jobjectArray, memoryInfo)(JNIEnv *env, jclass cls, jlong api, jlong memory) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  PJRT_Memory *mem = PTR(PJRT_Memory, memory);
+  INIT_ARGS(PJRT_Memory_Id_Args, id);
+  id.memory = mem;
+  if (check(env, p, p->PJRT_Memory_Id(&id))) return NULL;
+  INIT_ARGS(PJRT_Memory_Kind_Args, kind);
+  kind.memory = mem;
+  if (check(env, p, p->PJRT_Memory_Kind(&kind))) return NULL;
+  INIT_ARGS(PJRT_Memory_DebugString_Args, dbg);
+  dbg.memory = mem;
+  if (check(env, p, p->PJRT_Memory_DebugString(&dbg))) return NULL;
+  INIT_ARGS(PJRT_Memory_ToString_Args, ts);
+  ts.memory = mem;
+  if (check(env, p, p->PJRT_Memory_ToString(&ts))) return NULL;
+  jobjectArray out = new_object_array(env, 4);
+  if (out == NULL) return NULL;
+  (*env)->SetObjectArrayElement(env, out, 0, box_int(env, id.id));
+  (*env)->SetObjectArrayElement(env, out, 1, new_string(env, kind.kind, kind.kind_size));
+  (*env)->SetObjectArrayElement(env, out, 2, new_string(env, dbg.debug_string, dbg.debug_string_size));
+  (*env)->SetObjectArrayElement(env, out, 3, new_string(env, ts.to_string, ts.to_string_size));
+  return out;
+}
+
+/* ------------------------------------------------------------- executables */
+
+JNIFN(jlong, clientCompile)(JNIEnv *env, jclass cls, jlong api, jlong client, jbyteArray code,
+                            jstring format, jbyteArray options) {
+  (void)cls;
+  jsize code_len = (*env)->GetArrayLength(env, code);
+  jsize opt_len = (*env)->GetArrayLength(env, options);
+  jbyte *code_bytes = (*env)->GetByteArrayElements(env, code, NULL);
+  jbyte *opt_bytes = (*env)->GetByteArrayElements(env, options, NULL);
+  const char *fmt = (*env)->GetStringUTFChars(env, format, NULL);
+  jlong result = 0;
+  if (code_bytes != NULL && opt_bytes != NULL && fmt != NULL) {
+    INIT_ARGS(PJRT_Program, prog);
+    prog.code = (char *)code_bytes;
+    prog.code_size = (size_t)code_len;
+    prog.format = fmt;
+    prog.format_size = strlen(fmt);
+    INIT_ARGS(PJRT_Client_Compile_Args, a);
+    a.client = PTR(PJRT_Client, client);
+    a.program = &prog;
+    a.compile_options = (const char *)opt_bytes;
+    a.compile_options_size = (size_t)opt_len;
+    if (!check(env, API(api), API(api)->PJRT_Client_Compile(&a))) result = HANDLE(a.executable);
+  }
+  if (fmt != NULL) (*env)->ReleaseStringUTFChars(env, format, fmt);
+  if (opt_bytes != NULL) (*env)->ReleaseByteArrayElements(env, options, opt_bytes, JNI_ABORT);
+  if (code_bytes != NULL) (*env)->ReleaseByteArrayElements(env, code, code_bytes, JNI_ABORT);
+  return result;
+}
+
+JNIFN(void, loadedExecutableDestroy)(JNIEnv *env, jclass cls, jlong api, jlong exe) {
+  (void)cls;
+  INIT_ARGS(PJRT_LoadedExecutable_Destroy_Args, a);
+  a.executable = PTR(PJRT_LoadedExecutable, exe);
+  check(env, API(api), API(api)->PJRT_LoadedExecutable_Destroy(&a));
+}
+
+JNIFN(jlong, loadedExecutableGetExecutable)(JNIEnv *env, jclass cls, jlong api, jlong exe) {
+  (void)cls;
+  INIT_ARGS(PJRT_LoadedExecutable_GetExecutable_Args, a);
+  a.loaded_executable = PTR(PJRT_LoadedExecutable, exe);
+  if (check(env, API(api), API(api)->PJRT_LoadedExecutable_GetExecutable(&a))) return 0;
+  return HANDLE(a.executable);
+}
+
+JNIFN(jlongArray, loadedExecutableAddressableDevices)(JNIEnv *env, jclass cls, jlong api, jlong exe) {
+  (void)cls;
+  INIT_ARGS(PJRT_LoadedExecutable_AddressableDevices_Args, a);
+  a.executable = PTR(PJRT_LoadedExecutable, exe);
+  if (check(env, API(api), API(api)->PJRT_LoadedExecutable_AddressableDevices(&a))) return NULL;
+  return new_ptr_array(env, (void *const *)a.addressable_devices, a.num_addressable_devices);
+}
+
+JNIFN(void, executableDestroy)(JNIEnv *env, jclass cls, jlong api, jlong exe) {
+  (void)cls;
+  INIT_ARGS(PJRT_Executable_Destroy_Args, a);
+  a.executable = PTR(PJRT_Executable, exe);
+  check(env, API(api), API(api)->PJRT_Executable_Destroy(&a));
+}
+
+/* {String name, Integer numReplicas, Integer numPartitions, int[] outputTypes, long[][] outputDims} */
+JNIFN(jobjectArray, executableInfo)(JNIEnv *env, jclass cls, jlong api, jlong exe) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  PJRT_Executable *e = PTR(PJRT_Executable, exe);
+  INIT_ARGS(PJRT_Executable_Name_Args, nm);
+  nm.executable = e;
+  if (check(env, p, p->PJRT_Executable_Name(&nm))) return NULL;
+  INIT_ARGS(PJRT_Executable_NumReplicas_Args, nr);
+  nr.executable = e;
+  if (check(env, p, p->PJRT_Executable_NumReplicas(&nr))) return NULL;
+  INIT_ARGS(PJRT_Executable_NumPartitions_Args, np);
+  np.executable = e;
+  if (check(env, p, p->PJRT_Executable_NumPartitions(&np))) return NULL;
+  INIT_ARGS(PJRT_Executable_NumOutputs_Args, no);
+  no.executable = e;
+  if (check(env, p, p->PJRT_Executable_NumOutputs(&no))) return NULL;
+  INIT_ARGS(PJRT_Executable_OutputElementTypes_Args, ot);
+  ot.executable = e;
+  if (check(env, p, p->PJRT_Executable_OutputElementTypes(&ot))) return NULL;
+  INIT_ARGS(PJRT_Executable_OutputDimensions_Args, od);
+  od.executable = e;
+  od.num_outputs = no.num_outputs;
+  if (check(env, p, p->PJRT_Executable_OutputDimensions(&od))) return NULL;
+
+  jintArray types = (*env)->NewIntArray(env, (jsize)ot.num_output_types);
+  if (types == NULL) return NULL;
+  for (size_t i = 0; i < ot.num_output_types; i++) {
+    jint t = (jint)ot.output_types[i];
+    (*env)->SetIntArrayRegion(env, types, (jsize)i, 1, &t);
+  }
+  jclass cLongArr = (*env)->FindClass(env, "[J");
+  jobjectArray dims = (*env)->NewObjectArray(env, (jsize)no.num_outputs, cLongArr, NULL);
+  if (dims == NULL) return NULL;
+  size_t off = 0;
+  for (size_t i = 0; i < no.num_outputs; i++) {
+    jlongArray d = new_long_array(env, od.dims + off, od.dim_sizes[i]);
+    if (d == NULL) return NULL;
+    off += od.dim_sizes[i];
+    (*env)->SetObjectArrayElement(env, dims, (jsize)i, d);
+    (*env)->DeleteLocalRef(env, d);
+  }
+  jobjectArray out = new_object_array(env, 5);
+  if (out == NULL) return NULL;
+  (*env)->SetObjectArrayElement(env, out, 0, new_string(env, nm.executable_name, nm.executable_name_size));
+  (*env)->SetObjectArrayElement(env, out, 1, box_int(env, (jint)nr.num_replicas));
+  (*env)->SetObjectArrayElement(env, out, 2, box_int(env, (jint)np.num_partitions));
+  (*env)->SetObjectArrayElement(env, out, 3, types);
+  (*env)->SetObjectArrayElement(env, out, 4, dims);
+  return out;
+}
+
+JNIFN(jbyteArray, executableSerialize)(JNIEnv *env, jclass cls, jlong api, jlong exe) {
+  (void)cls;
+  INIT_ARGS(PJRT_Executable_Serialize_Args, a);
+  a.executable = PTR(PJRT_Executable, exe);
+  if (check(env, API(api), API(api)->PJRT_Executable_Serialize(&a))) return NULL;
+  jbyteArray out = (*env)->NewByteArray(env, (jsize)a.serialized_bytes_size);
+  if (out != NULL)
+    (*env)->SetByteArrayRegion(env, out, 0, (jsize)a.serialized_bytes_size, (const jbyte *)a.serialized_bytes);
+  if (a.serialized_executable_deleter != NULL) a.serialized_executable_deleter(a.serialized_executable);
+  return out;
+}
+
+JNIFN(jlong, executableDeserializeAndLoad)(JNIEnv *env, jclass cls, jlong api, jlong client,
+                                           jbyteArray bytes, jbyteArray options) {
+  (void)cls;
+  jsize len = (*env)->GetArrayLength(env, bytes);
+  jbyte *b = (*env)->GetByteArrayElements(env, bytes, NULL);
+  jbyte *o = options != NULL ? (*env)->GetByteArrayElements(env, options, NULL) : NULL;
+  jlong result = 0;
+  if (b != NULL && (options == NULL || o != NULL)) {
+    INIT_ARGS(PJRT_Executable_DeserializeAndLoad_Args, a);
+    a.client = PTR(PJRT_Client, client);
+    a.serialized_executable = (const char *)b;
+    a.serialized_executable_size = (size_t)len;
+    if (o != NULL) {
+      a.overridden_serialized_compile_options = (const char *)o;
+      a.overridden_serialized_compile_options_size = (size_t)(*env)->GetArrayLength(env, options);
+    }
+    if (!check(env, API(api), API(api)->PJRT_Executable_DeserializeAndLoad(&a))) result = HANDLE(a.loaded_executable);
+  }
+  if (o != NULL) (*env)->ReleaseByteArrayElements(env, options, o, JNI_ABORT);
+  if (b != NULL) (*env)->ReleaseByteArrayElements(env, bytes, b, JNI_ABORT);
+  return result;
+}
+
+/* args: long[numDevices][numArgs] buffer handles. Returns long[numDevices*numOutputs + numDevices]:
+ * the output buffers device-major, then one completion event per device. */
+JNIFN(jlongArray, execute)(JNIEnv *env, jclass cls, jlong api, jlong exe, jobjectArray args,
+                           jint num_outputs, jlong execute_device) {
+  (void)cls;
+  size_t nd = (size_t)(*env)->GetArrayLength(env, args);
+  size_t na = 0;
+  size_t no = (size_t)num_outputs;
+  jlongArray result = NULL;
+  PJRT_Buffer ***arg_lists = calloc(nd ? nd : 1, sizeof *arg_lists);
+  PJRT_Buffer ***out_lists = calloc(nd ? nd : 1, sizeof *out_lists);
+  PJRT_Event **events = calloc(nd ? nd : 1, sizeof *events);
+  jlong *flat = calloc(nd * no + nd + 1, sizeof *flat);
+  if (arg_lists == NULL || out_lists == NULL || events == NULL || flat == NULL) {
+    throw_class(env, "java/lang/OutOfMemoryError", "execute");
+    goto done;
+  }
+  for (size_t d = 0; d < nd; d++) {
+    jlongArray row = (jlongArray)(*env)->GetObjectArrayElement(env, args, (jsize)d);
+    size_t n = (size_t)(*env)->GetArrayLength(env, row);
+    if (d == 0) na = n;
+    if (n != na) {
+      throw_class(env, "java/lang/IllegalArgumentException", "every device needs the same number of arguments");
+      goto done;
+    }
+    arg_lists[d] = calloc(na ? na : 1, sizeof(PJRT_Buffer *));
+    out_lists[d] = calloc(no ? no : 1, sizeof(PJRT_Buffer *));
+    if (arg_lists[d] == NULL || out_lists[d] == NULL) {
+      throw_class(env, "java/lang/OutOfMemoryError", "execute");
+      goto done;
+    }
+    for (size_t i = 0; i < na; i++) {
+      jlong h;
+      (*env)->GetLongArrayRegion(env, row, (jsize)i, 1, &h);
+      arg_lists[d][i] = PTR(PJRT_Buffer, h);
+    }
+    (*env)->DeleteLocalRef(env, row);
+  }
+  {
+    INIT_ARGS(PJRT_ExecuteOptions, opts);
+    INIT_ARGS(PJRT_LoadedExecutable_Execute_Args, a);
+    a.executable = PTR(PJRT_LoadedExecutable, exe);
+    a.options = &opts;
+    a.argument_lists = (PJRT_Buffer *const *const *)arg_lists;
+    a.num_devices = nd;
+    a.num_args = na;
+    a.output_lists = (PJRT_Buffer **const *)out_lists;
+    a.device_complete_events = events;
+    a.execute_device = PTR(PJRT_Device, execute_device);
+    if (check(env, API(api), API(api)->PJRT_LoadedExecutable_Execute(&a))) goto done;
+  }
+  for (size_t d = 0; d < nd; d++) {
+    for (size_t o = 0; o < no; o++) flat[d * no + o] = HANDLE(out_lists[d][o]);
+    flat[nd * no + d] = HANDLE(events[d]);
+  }
+  result = (*env)->NewLongArray(env, (jsize)(nd * no + nd));
+  if (result != NULL) (*env)->SetLongArrayRegion(env, result, 0, (jsize)(nd * no + nd), flat);
+done:
+  for (size_t d = 0; d < nd && arg_lists != NULL && out_lists != NULL; d++) {
+    free(arg_lists[d]);
+    free(out_lists[d]);
+  }
+  free(arg_lists);
+  free(out_lists);
+  free(events);
+  free(flat);
+  return result;
+}
+
+/* ----------------------------------------------------------------- buffers */
+
+/* Copies `data` (a direct ByteBuffer, dense row-major) to `device` (or `memory` if non-zero).
+ * The host data is only read during the call. */
+JNIFN(jlong, bufferFromHost)(JNIEnv *env, jclass cls, jlong api, jlong client, jobject data, jlong offset,
+                             jint type, jlongArray jdims, jlong device, jlong memory) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  char *base = (char *)(*env)->GetDirectBufferAddress(env, data);
+  if (base == NULL) {
+    throw_class(env, "java/lang/IllegalArgumentException", "host buffer must be a direct ByteBuffer");
+    return 0;
+  }
+  jsize nd = (*env)->GetArrayLength(env, jdims);
+  int64_t dims[64];
+  if (nd > 64) {
+    throw_class(env, "java/lang/IllegalArgumentException", "at most 64 dimensions");
+    return 0;
+  }
+  (*env)->GetLongArrayRegion(env, jdims, 0, nd, (jlong *)dims);
+  INIT_ARGS(PJRT_Client_BufferFromHostBuffer_Args, a);
+  a.client = PTR(PJRT_Client, client);
+  a.data = base + offset;
+  a.type = (PJRT_Buffer_Type)type;
+  a.dims = dims;
+  a.num_dims = (size_t)nd;
+  a.host_buffer_semantics = PJRT_HostBufferSemantics_kImmutableOnlyDuringCall;
+  a.device = PTR(PJRT_Device, device);
+  a.memory = PTR(PJRT_Memory, memory);
+  if (check(env, p, p->PJRT_Client_BufferFromHostBuffer(&a))) return 0;
+  if (a.done_with_host_buffer != NULL) {
+    /* kImmutableOnlyDuringCall: the data has been consumed already; the event
+     * is ready or irrelevant, wait for it anyway to honour the contract. */
+    INIT_ARGS(PJRT_Event_Await_Args, w);
+    w.event = a.done_with_host_buffer;
+    PJRT_Error *err = p->PJRT_Event_Await(&w);
+    INIT_ARGS(PJRT_Event_Destroy_Args, d);
+    d.event = a.done_with_host_buffer;
+    p->PJRT_Event_Destroy(&d);
+    if (check(env, p, err)) {
+      INIT_ARGS(PJRT_Buffer_Destroy_Args, bd);
+      bd.buffer = a.buffer;
+      p->PJRT_Buffer_Destroy(&bd);
+      return 0;
+    }
+  }
+  return HANDLE(a.buffer);
+}
+
+JNIFN(void, bufferDestroy)(JNIEnv *env, jclass cls, jlong api, jlong buf) {
+  (void)cls;
+  INIT_ARGS(PJRT_Buffer_Destroy_Args, a);
+  a.buffer = PTR(PJRT_Buffer, buf);
+  check(env, API(api), API(api)->PJRT_Buffer_Destroy(&a));
+}
+
+/* {Integer elementType, long[] dims, Long onDeviceSizeInBytes, Long device} */
+JNIFN(jobjectArray, bufferInfo)(JNIEnv *env, jclass cls, jlong api, jlong buf) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  PJRT_Buffer *b = PTR(PJRT_Buffer, buf);
+  INIT_ARGS(PJRT_Buffer_ElementType_Args, t);
+  t.buffer = b;
+  if (check(env, p, p->PJRT_Buffer_ElementType(&t))) return NULL;
+  INIT_ARGS(PJRT_Buffer_Dimensions_Args, d);
+  d.buffer = b;
+  if (check(env, p, p->PJRT_Buffer_Dimensions(&d))) return NULL;
+  INIT_ARGS(PJRT_Buffer_OnDeviceSizeInBytes_Args, s);
+  s.buffer = b;
+  if (check(env, p, p->PJRT_Buffer_OnDeviceSizeInBytes(&s))) return NULL;
+  INIT_ARGS(PJRT_Buffer_Device_Args, dv);
+  dv.buffer = b;
+  if (check(env, p, p->PJRT_Buffer_Device(&dv))) return NULL;
+  jobjectArray out = new_object_array(env, 4);
+  if (out == NULL) return NULL;
+  (*env)->SetObjectArrayElement(env, out, 0, box_int(env, (jint)t.type));
+  (*env)->SetObjectArrayElement(env, out, 1, new_long_array(env, d.dims, d.num_dims));
+  (*env)->SetObjectArrayElement(env, out, 2, box_long(env, (jlong)s.on_device_size_in_bytes));
+  (*env)->SetObjectArrayElement(env, out, 3, box_long(env, HANDLE(dv.device)));
+  return out;
+}
+
+/* Size in bytes of the dense host copy of `buf`. */
+JNIFN(jlong, bufferHostSize)(JNIEnv *env, jclass cls, jlong api, jlong buf) {
+  (void)cls;
+  INIT_ARGS(PJRT_Buffer_ToHostBuffer_Args, a);
+  a.src = PTR(PJRT_Buffer, buf);
+  a.dst = NULL;
+  if (check(env, API(api), API(api)->PJRT_Buffer_ToHostBuffer(&a))) return -1;
+  return (jlong)a.dst_size;
+}
+
+/* Starts the copy of `buf` into the direct ByteBuffer `dst` at `offset`; returns the
+ * event to await. `dst` must stay reachable until the event is ready. */
+JNIFN(jlong, bufferToHost)(JNIEnv *env, jclass cls, jlong api, jlong buf, jobject dst, jlong offset, jlong size) {
+  (void)cls;
+  char *base = (char *)(*env)->GetDirectBufferAddress(env, dst);
+  if (base == NULL) {
+    throw_class(env, "java/lang/IllegalArgumentException", "destination must be a direct ByteBuffer");
+    return 0;
+  }
+  INIT_ARGS(PJRT_Buffer_ToHostBuffer_Args, a);
+  a.src = PTR(PJRT_Buffer, buf);
+  a.dst = base + offset;
+  a.dst_size = (size_t)size;
+  if (check(env, API(api), API(api)->PJRT_Buffer_ToHostBuffer(&a))) return 0;
+  return HANDLE(a.event);
+}
+
+/* ------------------------------------------------------------------ events */
+
+JNIFN(jboolean, eventIsReady)(JNIEnv *env, jclass cls, jlong api, jlong ev) {
+  (void)cls;
+  INIT_ARGS(PJRT_Event_IsReady_Args, a);
+  a.event = PTR(PJRT_Event, ev);
+  if (check(env, API(api), API(api)->PJRT_Event_IsReady(&a))) return JNI_TRUE;
+  return a.is_ready ? JNI_TRUE : JNI_FALSE;
+}
+
+/* Throws the event's error, if any. Only for a ready event. */
+JNIFN(void, eventCheck)(JNIEnv *env, jclass cls, jlong api, jlong ev) {
+  (void)cls;
+  INIT_ARGS(PJRT_Event_Error_Args, a);
+  a.event = PTR(PJRT_Event, ev);
+  check(env, API(api), API(api)->PJRT_Event_Error(&a));
+}
+
+/* Blocking wait; used only by the background reaper for abandoned events. */
+JNIFN(void, eventAwait)(JNIEnv *env, jclass cls, jlong api, jlong ev) {
+  (void)cls;
+  INIT_ARGS(PJRT_Event_Await_Args, a);
+  a.event = PTR(PJRT_Event, ev);
+  check(env, API(api), API(api)->PJRT_Event_Await(&a));
+}
+
+JNIFN(void, eventDestroy)(JNIEnv *env, jclass cls, jlong api, jlong ev) {
+  (void)cls;
+  INIT_ARGS(PJRT_Event_Destroy_Args, a);
+  a.event = PTR(PJRT_Event, ev);
+  check(env, API(api), API(api)->PJRT_Event_Destroy(&a));
+}

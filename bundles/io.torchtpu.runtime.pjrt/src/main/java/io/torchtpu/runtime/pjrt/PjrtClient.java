@@ -1,0 +1,281 @@
+package io.torchtpu.runtime.pjrt;
+
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A PJRT client: the devices of one plugin, and the factory of executables and buffers.
+ * Closing the client closes every executable and buffer it created.
+ */
+public final class PjrtClient implements AutoCloseable {
+  private final PjrtPlugin plugin;
+  private final NativeResource resource;
+  private final Cleaner.Cleanable cleanable;
+  private final String platformName;
+  private final String platformVersion;
+  private final int processIndex;
+  private final Map<Long, PjrtMemory> memories = new HashMap<>();
+  private final Map<Long, PjrtDevice> devicesByHandle = new HashMap<>();
+  private final List<PjrtDevice> devices;
+  private final List<PjrtDevice> addressableDevices;
+
+  private PjrtClient(PjrtPlugin plugin, long handle) {
+    this.plugin = plugin;
+    long api = plugin.api();
+    this.resource = new NativeResource("PjrtClient@" + Long.toHexString(handle), api, handle,
+        PjrtNative::clientDestroy, null);
+    this.cleanable = NativeResource.CLEANER.register(this, resource);
+    try {
+      Object[] info = PjrtNative.clientInfo(api, handle);
+      this.platformName = (String) info[0];
+      this.platformVersion = (String) info[1];
+      this.processIndex = (Integer) info[2];
+      this.devices = deviceList(PjrtNative.clientDevices(api, handle, false));
+      this.addressableDevices = deviceList(PjrtNative.clientDevices(api, handle, true));
+    } catch (RuntimeException e) {
+      cleanable.clean();
+      throw e;
+    }
+  }
+
+  /**
+   * Creates a client. Option values may be String, Integer/Long, long[], Float/Double or
+   * Boolean (e.g. the XLA CPU plugin's {@code cpu_device_count}). Initializes the plugin
+   * first if needed.
+   */
+  public static PjrtClient create(PjrtPlugin plugin, Map<String, ?> options) {
+    Objects.requireNonNull(plugin, "plugin");
+    Map<String, ?> opts = options == null ? Map.of() : options;
+    String[] names = new String[opts.size()];
+    Object[] values = new Object[opts.size()];
+    int i = 0;
+    for (Map.Entry<String, ?> e : opts.entrySet()) {
+      Object v = e.getValue();
+      if (e.getKey() == null) throw new IllegalArgumentException("client option with a null name");
+      if (!(v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof long[])) {
+        throw new IllegalArgumentException("client option " + e.getKey() + " must be a String, Number, Boolean or"
+            + " long[], got " + (v == null ? "null" : v.getClass().getName()));
+      }
+      names[i] = e.getKey();
+      values[i++] = v;
+    }
+    plugin.initialize();
+    return new PjrtClient(plugin, PjrtNative.clientCreate(plugin.api(), names, values));
+  }
+
+  private List<PjrtDevice> deviceList(long[] handles) {
+    List<PjrtDevice> list = new ArrayList<>();
+    for (long h : handles) {
+      PjrtDevice d = devicesByHandle.get(h);
+      if (d == null) {
+        d = new PjrtDevice(this, h, PjrtNative.deviceInfo(resource.api(), h));
+        devicesByHandle.put(h, d);
+      }
+      list.add(d);
+    }
+    return Collections.unmodifiableList(list);
+  }
+
+  PjrtMemory memory(long handle) {
+    return memories.computeIfAbsent(handle, h -> new PjrtMemory(this, h, PjrtNative.memoryInfo(resource.api(), h)));
+  }
+
+  PjrtDevice device(long handle) {
+    PjrtDevice d = devicesByHandle.get(handle);
+    if (d == null) throw new IllegalStateException("device " + Long.toHexString(handle) + " is not one of " + this);
+    return d;
+  }
+
+  NativeResource resource() {
+    return resource;
+  }
+
+  long api() {
+    return resource.api();
+  }
+
+  public PjrtPlugin plugin() {
+    return plugin;
+  }
+
+  /** e.g. "cpu", "cuda", "tpu". */
+  public String platformName() {
+    return platformName;
+  }
+
+  public String platformVersion() {
+    return platformVersion;
+  }
+
+  public int processIndex() {
+    return processIndex;
+  }
+
+  /** All devices, addressable or not. */
+  public List<PjrtDevice> devices() {
+    return devices;
+  }
+
+  /** The devices this process can run on and transfer to. */
+  public List<PjrtDevice> addressableDevices() {
+    return addressableDevices;
+  }
+
+  /** The memories of all addressable devices. */
+  public List<PjrtMemory> memories() {
+    List<PjrtMemory> all = new ArrayList<>();
+    for (PjrtDevice d : addressableDevices) {
+      for (PjrtMemory m : d.memories()) if (!all.contains(m)) all.add(m);
+    }
+    return Collections.unmodifiableList(all);
+  }
+
+  // ------------------------------------------------------------------ compile
+
+  /** Compiles StableHLO (MLIR text) with the default options. */
+  public PjrtLoadedExecutable compile(String mlir) {
+    return compile(mlir, CompileOptions.defaults());
+  }
+
+  /**
+   * Compiles a StableHLO module in MLIR text form.
+   *
+   * @throws PjrtException with the plugin's diagnostics (line:col) if the program is invalid
+   */
+  public PjrtLoadedExecutable compile(String mlir, CompileOptions options) {
+    if (mlir == null || mlir.isBlank()) throw new IllegalArgumentException("MLIR program text is null or empty");
+    Objects.requireNonNull(options, "options");
+    byte[] code = mlir.getBytes(StandardCharsets.UTF_8);
+    byte[] proto = options.toProto();
+    long handle = resource.acquire();
+    try {
+      long exe = PjrtNative.clientCompile(api(), handle, code, "mlir", proto);
+      return new PjrtLoadedExecutable(this, exe, MlirSignature.parameters(mlir), options);
+    } finally {
+      resource.release();
+    }
+  }
+
+  /**
+   * Loads an executable produced by {@link PjrtLoadedExecutable#serialize()} (or the raw bytes
+   * of PJRT_Executable_Serialize) on this client. It must come from the same plugin build.
+   */
+  public PjrtLoadedExecutable deserialize(byte[] serialized) {
+    Objects.requireNonNull(serialized, "serialized executable");
+    SerializedExecutable s = SerializedExecutable.read(serialized);
+    long handle = resource.acquire();
+    try {
+      long exe = PjrtNative.executableDeserializeAndLoad(api(), handle, s.pjrtBytes(), null);
+      return new PjrtLoadedExecutable(this, exe, s.parameters(), s.options());
+    } finally {
+      resource.release();
+    }
+  }
+
+  // ------------------------------------------------------------------ buffers
+
+  /** Copies a dense row-major host array to the first addressable device. */
+  public PjrtBuffer bufferFromHost(ByteBuffer data, PjrtElementType type, long... dims) {
+    return bufferFromHost(data, type, dims, null);
+  }
+
+  /**
+   * Copies the bytes from {@code data}'s position to its limit (dense, row-major, in the
+   * platform's byte order, i.e. little-endian on x86) to {@code device}, or to the first
+   * addressable device if null. The data is read during the call only.
+   */
+  public PjrtBuffer bufferFromHost(ByteBuffer data, PjrtElementType type, long[] dims, PjrtDevice device) {
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(type, "element type");
+    Objects.requireNonNull(dims, "dims");
+    if (type == PjrtElementType.INVALID || type == PjrtElementType.TOKEN) {
+      throw new IllegalArgumentException("cannot make a buffer of element type " + type);
+    }
+    TensorSpec spec = new TensorSpec(type, dims);
+    for (long d : dims) {
+      if (d < 0) throw new IllegalArgumentException("dimensions must be known and >= 0, got " + spec);
+    }
+    long need = spec.hostByteSize();
+    if (data.remaining() != need) {
+      throw new IllegalArgumentException("host data has " + data.remaining() + " bytes but " + spec + " needs " + need);
+    }
+    PjrtDevice target = device != null ? device : defaultDevice();
+    if (target.client() != this) {
+      throw new IllegalArgumentException("device " + target + " belongs to another client");
+    }
+    if (!target.isAddressable()) throw new IllegalArgumentException("device " + target + " is not addressable");
+    ByteBuffer direct = data;
+    long offset = data.position();
+    if (!data.isDirect()) {
+      direct = ByteBuffer.allocateDirect((int) need);
+      direct.put(data.duplicate());
+      offset = 0;
+    }
+    long handle = resource.acquire();
+    try {
+      long buf = PjrtNative.bufferFromHost(api(), handle, direct, offset, type.code(), spec.dims(), target.handle(), 0);
+      return new PjrtBuffer(this, buf);
+    } finally {
+      resource.release();
+    }
+  }
+
+  private PjrtDevice defaultDevice() {
+    if (addressableDevices.isEmpty()) throw new IllegalStateException(this + " has no addressable device");
+    return addressableDevices.get(0);
+  }
+
+  public PjrtBuffer buffer(float[] values, long... dims) {
+    ByteBuffer b = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
+    b.asFloatBuffer().put(values);
+    return bufferFromHost(b, PjrtElementType.F32, dims);
+  }
+
+  public PjrtBuffer buffer(double[] values, long... dims) {
+    ByteBuffer b = ByteBuffer.allocateDirect(values.length * 8).order(ByteOrder.nativeOrder());
+    b.asDoubleBuffer().put(values);
+    return bufferFromHost(b, PjrtElementType.F64, dims);
+  }
+
+  public PjrtBuffer buffer(int[] values, long... dims) {
+    ByteBuffer b = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
+    b.asIntBuffer().put(values);
+    return bufferFromHost(b, PjrtElementType.S32, dims);
+  }
+
+  public PjrtBuffer buffer(long[] values, long... dims) {
+    ByteBuffer b = ByteBuffer.allocateDirect(values.length * 8).order(ByteOrder.nativeOrder());
+    b.asLongBuffer().put(values);
+    return bufferFromHost(b, PjrtElementType.S64, dims);
+  }
+
+  /** Raw host bytes of any element type. */
+  public PjrtBuffer buffer(byte[] raw, PjrtElementType type, long... dims) {
+    return bufferFromHost(ByteBuffer.wrap(raw), type, dims);
+  }
+
+  public boolean isClosed() {
+    return resource.isClosed();
+  }
+
+  /** Closes every executable and buffer of this client, then the client. Idempotent. */
+  @Override
+  public void close() {
+    resource.close();
+    cleanable.clean();
+  }
+
+  @Override
+  public String toString() {
+    return "PjrtClient[" + platformName + " " + platformVersion + ", " + addressableDevices.size() + " device(s)"
+        + (isClosed() ? ", closed" : "") + "]";
+  }
+}

@@ -1,0 +1,97 @@
+package io.torchtpu.runtime.pjrt;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The JNI entry points of libtorchtpu_pjrt (native/pjrt_jni.c). Handles are raw
+ * pointers as longs; the Java classes of this package own them. Arguments are
+ * checked by the callers before they get here.
+ */
+final class PjrtNative {
+  static final String LIBRARY = "torchtpu_pjrt";
+  static final String RESOURCE = "/native/linux-x86_64/libtorchtpu_pjrt.so";
+
+  static {
+    load();
+  }
+
+  private PjrtNative() {}
+
+  /**
+   * Inside OSGi, Bundle-NativeCode makes System.loadLibrary find the library. Elsewhere
+   * the library is taken from {@code -Dtorchtpu.pjrt.jni=/path/lib.so} or extracted
+   * from the class path to a temporary file.
+   */
+  private static void load() {
+    String explicit = System.getProperty("torchtpu.pjrt.jni");
+    if (explicit != null && !explicit.isBlank()) {
+      System.load(Path.of(explicit).toAbsolutePath().toString());
+      return;
+    }
+    try {
+      System.loadLibrary(LIBRARY);
+      return;
+    } catch (UnsatisfiedLinkError notOnLibraryPath) {
+      // fall back to the copy in the jar / class path
+    }
+    try (InputStream in = PjrtNative.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new UnsatisfiedLinkError("lib" + LIBRARY + ".so is neither on java.library.path nor on the class path at "
+            + RESOURCE + " (build the module with mvn, or set -Dtorchtpu.pjrt.jni)");
+      }
+      Path tmp = Files.createTempFile("libtorchtpu_pjrt", ".so");
+      tmp.toFile().deleteOnExit();
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      System.load(tmp.toAbsolutePath().toString());
+    } catch (IOException e) {
+      UnsatisfiedLinkError err = new UnsatisfiedLinkError("cannot extract " + RESOURCE + ": " + e);
+      err.initCause(e);
+      throw err;
+    }
+  }
+
+  // plugin
+  static native int[] headerVersion();
+  static native long loadPlugin(String path);
+  static native int[] apiVersion(long api);
+  static native void pluginInitialize(long api);
+  static native Object[] pluginAttributes(long api);
+
+  // client
+  static native long clientCreate(long api, String[] names, Object[] values);
+  static native void clientDestroy(long api, long client);
+  static native Object[] clientInfo(long api, long client);
+  static native long[] clientDevices(long api, long client, boolean addressable);
+  static native Object[] deviceInfo(long api, long device);
+  static native Object[] memoryInfo(long api, long memory);
+
+  // executables
+  static native long clientCompile(long api, long client, byte[] code, String format, byte[] options);
+  static native void loadedExecutableDestroy(long api, long exe);
+  static native long loadedExecutableGetExecutable(long api, long exe);
+  static native long[] loadedExecutableAddressableDevices(long api, long exe);
+  static native void executableDestroy(long api, long exe);
+  static native Object[] executableInfo(long api, long exe);
+  static native byte[] executableSerialize(long api, long exe);
+  static native long executableDeserializeAndLoad(long api, long client, byte[] bytes, byte[] options);
+  static native long[] execute(long api, long exe, long[][] args, int numOutputs, long executeDevice);
+
+  // buffers
+  static native long bufferFromHost(long api, long client, ByteBuffer data, long offset, int type, long[] dims,
+      long device, long memory);
+  static native void bufferDestroy(long api, long buffer);
+  static native Object[] bufferInfo(long api, long buffer);
+  static native long bufferHostSize(long api, long buffer);
+  static native long bufferToHost(long api, long buffer, ByteBuffer dst, long offset, long size);
+
+  // events
+  static native boolean eventIsReady(long api, long event);
+  static native void eventCheck(long api, long event);
+  static native void eventAwait(long api, long event);
+  static native void eventDestroy(long api, long event);
+}

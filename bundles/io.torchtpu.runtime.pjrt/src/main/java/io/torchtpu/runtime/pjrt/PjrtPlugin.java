@@ -1,0 +1,151 @@
+package io.torchtpu.runtime.pjrt;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A loaded PJRT plugin (a shared library exporting GetPjrtApi). Plugins stay loaded
+ * for the life of the process (PJRT plugins cannot be unloaded safely), so there is
+ * one instance per file and nothing to close.
+ */
+public final class PjrtPlugin {
+  /** Where the XLA CPU plugin is fetched to, relative to the TorchTPU cache. */
+  public static final String CPU_PLUGIN_NAME = "plugins/pjrt_cpu.so";
+  /** The script that fetches the pinned XLA CPU plugin. */
+  public static final String CPU_FETCH_SCRIPT = "runtime-launcher/scripts/fetch-pjrt-cpu.sh";
+
+  private static final Map<Path, PjrtPlugin> LOADED = new ConcurrentHashMap<>();
+
+  private final Path path;
+  private final long api;
+  private final int major;
+  private final int minor;
+  private volatile boolean initialized;
+
+  private PjrtPlugin(Path path, long api) {
+    this.path = path;
+    this.api = api;
+    int[] v = PjrtNative.apiVersion(api);
+    this.major = v[0];
+    this.minor = v[1];
+  }
+
+  /**
+   * Loads (dlopen) the plugin at {@code path} and checks its PJRT C API version against
+   * the one this bridge was compiled with. Loading the same file twice returns the same
+   * instance.
+   *
+   * @throws PjrtPluginLoadException if the file is missing, is not a PJRT plugin, or its
+   *     API version is incompatible (the message names both versions)
+   */
+  public static PjrtPlugin load(Path path) {
+    if (path == null) throw new NullPointerException("plugin path");
+    if (!Files.isRegularFile(path)) {
+      throw new PjrtPluginLoadException("no PJRT plugin file at " + path.toAbsolutePath()
+          + "; for the XLA CPU plugin run " + CPU_FETCH_SCRIPT
+          + " (it puts the pinned plugin at ~/.cache/torchtpu/" + CPU_PLUGIN_NAME + ")");
+    }
+    Path real;
+    try {
+      real = path.toRealPath();
+    } catch (IOException e) {
+      throw new PjrtPluginLoadException("cannot resolve PJRT plugin path " + path + ": " + e.getMessage(), e);
+    }
+    return LOADED.computeIfAbsent(real, p -> new PjrtPlugin(p, PjrtNative.loadPlugin(p.toString())));
+  }
+
+  /**
+   * The default XLA CPU plugin: system property {@code torchtpu.pjrt.plugin}, else
+   * {@code $TORCHTPU_CACHE/plugins/pjrt_cpu.so}, else {@code ~/.cache/torchtpu/plugins/pjrt_cpu.so}.
+   */
+  public static Path defaultCpuPluginPath() {
+    String prop = System.getProperty("torchtpu.pjrt.plugin");
+    if (prop != null && !prop.isBlank()) return Path.of(prop);
+    String cache = System.getenv("TORCHTPU_CACHE");
+    Path base = cache != null && !cache.isBlank()
+        ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "torchtpu");
+    return base.resolve(CPU_PLUGIN_NAME);
+  }
+
+  /** Loads {@link #defaultCpuPluginPath()}. */
+  public static PjrtPlugin loadDefaultCpu() {
+    return load(defaultCpuPluginPath());
+  }
+
+  /** The PJRT C API version (major, minor) this bridge was compiled against. */
+  public static int[] bridgeApiVersion() {
+    return PjrtNative.headerVersion();
+  }
+
+  /** Calls PJRT_Plugin_Initialize once; later calls do nothing. */
+  public PjrtPlugin initialize() {
+    if (!initialized) {
+      synchronized (this) {
+        if (!initialized) {
+          PjrtNative.pluginInitialize(api);
+          initialized = true;
+        }
+      }
+    }
+    return this;
+  }
+
+  public boolean isInitialized() {
+    return initialized;
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public int apiMajorVersion() {
+    return major;
+  }
+
+  public int apiMinorVersion() {
+    return minor;
+  }
+
+  /** "major.minor" of the plugin's PJRT C API. */
+  public String apiVersion() {
+    return major + "." + minor;
+  }
+
+  /**
+   * The plugin's attributes (e.g. xla_version, stablehlo_current_version); values are
+   * String, Long, long[], Float or Boolean.
+   */
+  public Map<String, Object> attributes() {
+    return namedValues(PjrtNative.pluginAttributes(api));
+  }
+
+  /** Creates a client with no options. */
+  public PjrtClient createClient() {
+    return PjrtClient.create(this, Map.of());
+  }
+
+  /** Creates a client with plugin-specific named options (e.g. {@code cpu_device_count=4}). */
+  public PjrtClient createClient(Map<String, ?> options) {
+    return PjrtClient.create(this, options);
+  }
+
+  long api() {
+    return api;
+  }
+
+  static Map<String, Object> namedValues(Object[] flat) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < flat.length; i += 2) m.put((String) flat[i], flat[i + 1]);
+    return Collections.unmodifiableMap(m);
+  }
+
+  @Override
+  public String toString() {
+    return "PjrtPlugin[" + path + ", PJRT C API " + apiVersion() + "]";
+  }
+}

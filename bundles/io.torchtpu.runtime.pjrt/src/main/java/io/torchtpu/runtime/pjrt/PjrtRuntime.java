@@ -1,0 +1,165 @@
+package io.torchtpu.runtime.pjrt;
+
+import io.torchtpu.api.DType;
+import io.torchtpu.api.Device;
+import io.torchtpu.api.Executable;
+import io.torchtpu.api.HostTensor;
+import io.torchtpu.api.Runtime;
+import io.torchtpu.api.TensorType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The TorchTPU {@link Runtime} over one PJRT client: what every PJRT backend (CPU, CUDA, TPU) hands
+ * out. It owns the client; closing the runtime closes the client and everything compiled on it.
+ */
+public final class PjrtRuntime implements Runtime, AutoCloseable {
+    private final PjrtClient client;
+
+    public PjrtRuntime(PjrtClient client) {
+        this.client = Objects.requireNonNull(client, "client");
+    }
+
+    public PjrtClient client() {
+        return client;
+    }
+
+    @Override
+    public String platformName() {
+        return client.platformName();
+    }
+
+    @Override
+    public String platformVersion() {
+        return client.platformVersion();
+    }
+
+    @Override
+    public List<Device> devices() {
+        List<Device> devices = new ArrayList<>();
+        for (PjrtDevice device : client.addressableDevices()) {
+            Map<String, Object> attributes = new LinkedHashMap<>();
+            attributes.put("description", device.debugString());
+            attributes.put("memories", device.memories().stream().map(Object::toString).toList());
+            devices.add(new Device(device.id(), device.kind(), attributes));
+        }
+        return devices;
+    }
+
+    @Override
+    public Executable compile(String stableHlo, Map<String, Object> options) {
+        CompileOptions compileOptions = CompileOptions.defaults();
+        for (Map.Entry<String, Object> option : options.entrySet()) {
+            compileOptions = switch (option.getKey()) {
+                case "num_replicas" -> compileOptions.withNumReplicas(((Number) option.getValue()).intValue());
+                case "num_partitions" -> compileOptions.withNumPartitions(((Number) option.getValue()).intValue());
+                case "spmd" -> compileOptions.withSpmdPartitioning(Boolean.parseBoolean(option.getValue().toString()));
+                default -> compileOptions.withOverride(option.getKey(), option.getValue());
+            };
+        }
+        return new PjrtRuntimeExecutable(client.compile(stableHlo, compileOptions));
+    }
+
+    @Override
+    public Executable deserialize(byte[] serialized) {
+        return new PjrtRuntimeExecutable(client.deserialize(serialized));
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    static PjrtElementType elementType(DType dtype) {
+        PjrtElementType type = PjrtElementType.fromMlir(dtype.stableHloName());
+        if (type == null) {
+            throw new IllegalArgumentException("no PJRT element type for " + dtype);
+        }
+        return type;
+    }
+
+    static DType dtype(PjrtElementType type) {
+        for (DType dtype : DType.values()) {
+            if (dtype.stableHloName().equals(type.mlirName())) {
+                return dtype;
+            }
+        }
+        throw new IllegalArgumentException("the PJRT element type " + type + " has no TorchTPU dtype");
+    }
+
+    static TensorType tensorType(TensorSpec spec) {
+        return TensorType.of(dtype(spec.elementType()), spec.dims());
+    }
+
+    /** One compiled program; inputs are copied to the device, outputs back to host tensors. */
+    private static final class PjrtRuntimeExecutable implements Executable {
+        private final PjrtLoadedExecutable executable;
+
+        PjrtRuntimeExecutable(PjrtLoadedExecutable executable) {
+            this.executable = executable;
+        }
+
+        @Override
+        public List<TensorType> inputTypes() {
+            List<TensorSpec> parameters = executable.parameters();
+            if (parameters == null) {
+                throw new IllegalStateException("the parameter types of " + executable.name() + " are not known");
+            }
+            return parameters.stream().map(PjrtRuntime::tensorType).toList();
+        }
+
+        @Override
+        public List<TensorType> outputTypes() {
+            return executable.outputs().stream().map(PjrtRuntime::tensorType).toList();
+        }
+
+        @Override
+        public List<HostTensor> run(List<HostTensor> inputs) {
+            PjrtClient client = executable.client();
+            PjrtBuffer[] arguments = new PjrtBuffer[inputs.size()];
+            PjrtBuffer[] results = null;
+            try {
+                for (int i = 0; i < arguments.length; i++) {
+                    HostTensor input = Objects.requireNonNull(inputs.get(i), "input " + i);
+                    arguments[i] = client.bufferFromHost(input.data(), elementType(input.type().dtype()), input.type().shape());
+                }
+                results = executable.execute(arguments);
+                List<HostTensor> outputs = new ArrayList<>(results.length);
+                for (PjrtBuffer result : results) {
+                    TensorType type = TensorType.of(dtype(result.elementType()), result.dims());
+                    HostTensor output = HostTensor.allocate(type);
+                    result.toHost(output.data());
+                    outputs.add(output);
+                }
+                return outputs;
+            } finally {
+                closeAll(arguments);
+                closeAll(results);
+            }
+        }
+
+        @Override
+        public byte[] serialize() {
+            return executable.serialize();
+        }
+
+        @Override
+        public void close() {
+            executable.close();
+        }
+
+        private static void closeAll(PjrtBuffer[] buffers) {
+            if (buffers == null) {
+                return;
+            }
+            for (PjrtBuffer buffer : buffers) {
+                if (buffer != null) {
+                    buffer.close();
+                }
+            }
+        }
+    }
+}
