@@ -40,7 +40,7 @@ public final class Container implements AutoCloseable {
     private final OsgiLogBridge logBridge;
     private final ConfigurationApplier configurations;
     private final FeatureManager features;
-    private final List<FeatureManager.Report> startReports = new ArrayList<>();
+    private List<String> startProblems = List.of();
 
     private Container(Framework framework, Path storage, ContainerOptions options) {
         this.framework = framework;
@@ -58,7 +58,7 @@ public final class Container implements AutoCloseable {
 
     /**
      * Starts a framework and adds the requested features in order. A feature whose bundles partly fail
-     * still starts the rest; see {@link #startReports()}. The configuration file is applied as soon as
+     * still starts the rest; see {@link #startProblems()}. The configuration file is applied as soon as
      * Configuration Admin runs, before later features start.
      *
      * @throws FeatureException when a feature or the configuration file cannot be found or read
@@ -77,7 +77,7 @@ public final class Container implements AutoCloseable {
             var configFile = options.configFile().map(ConfigurationApplier::readFile);
             boolean configured = configFile.isEmpty();
             for (String feature : options.features()) {
-                container.startReports.add(container.features.add(feature));
+                container.features.add(feature);
                 if (!configured && container.hasConfigurationAdmin()) {
                     container.configurations.apply(configFile.get());
                     configured = true;
@@ -86,6 +86,9 @@ public final class Container implements AutoCloseable {
             if (!configured) {
                 container.configurations.apply(configFile.get());
             }
+            // judged once all features are in: a bundle may need one that a later feature brings
+            container.startProblems = container.features.problems();
+            container.startProblems.forEach(LOG::warn);
             LOG.info("container started with features {}", options.features());
             return container;
         } catch (BundleException | RuntimeException e) {
@@ -141,9 +144,9 @@ public final class Container implements AutoCloseable {
         return features;
     }
 
-    /** What adding each requested feature did at start. */
-    public List<FeatureManager.Report> startReports() {
-        return List.copyOf(startReports);
+    /** One line for each bundle of the requested features that did not start, once all were added. */
+    public List<String> startProblems() {
+        return startProblems;
     }
 
     /** Blocks until the framework stops, for example through the shell's {@code stop 0}. */

@@ -90,6 +90,8 @@ public final class FeatureManager {
             start(file, bundle, problems);
         }
         active.put(name, new ActiveFeature(name, file, feature, bundleIds));
+        // what this feature brought may complete a feature added earlier
+        retryPending(name);
         problems.forEach(LOG::warn);
         LOG.info("feature {} added: {} of {} bundles active", name, countActive(bundleIds), feature.getBundles().size());
         return new Report(name, bundleNames(bundleIds), List.copyOf(problems));
@@ -128,6 +130,46 @@ public final class FeatureManager {
         return new Report(name, removed.stream().map(FeatureManager::describe).toList(), List.copyOf(problems));
     }
 
+    /**
+     * Tries again to start the bundles of active features that are not running yet, and returns one
+     * line for each that still does not start.
+     */
+    public synchronized List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        for (ActiveFeature feature : active.values()) {
+            for (long id : feature.bundleIds()) {
+                Bundle bundle = context.getBundle(id);
+                if (bundle != null && bundle.getState() != Bundle.ACTIVE && !isFragment(bundle)) {
+                    start(feature.file(), bundle, problems);
+                }
+            }
+        }
+        return problems;
+    }
+
+    private void retryPending(String except) {
+        for (ActiveFeature feature : active.values()) {
+            if (feature.name().equals(except)) {
+                continue;
+            }
+            for (long id : feature.bundleIds()) {
+                Bundle bundle = context.getBundle(id);
+                if (bundle != null && bundle.getState() != Bundle.ACTIVE && !isFragment(bundle)) {
+                    List<String> stillFailing = new ArrayList<>();
+                    start(feature.file(), bundle, stillFailing);
+                    if (stillFailing.isEmpty()) {
+                        LOG.info("bundle {} of feature {} started now that {} is active", bundle.getSymbolicName(),
+                                feature.name(), except);
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean isFragment(Bundle bundle) {
+        return (bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
+    }
+
     /** Every feature the catalog knows, and those added from elsewhere, with their state. */
     public synchronized List<Status> list() {
         Map<String, Status> statuses = new LinkedHashMap<>();
@@ -163,7 +205,7 @@ public final class FeatureManager {
     }
 
     private void start(Path file, Bundle bundle, List<String> problems) {
-        if ((bundle.adapt(BundleRevision.class).getTypes() & BundleRevision.TYPE_FRAGMENT) != 0) {
+        if (isFragment(bundle)) {
             return;
         }
         try {

@@ -17,11 +17,13 @@ import picocli.CommandLine.Spec;
         description = {
             "Runs PyTorch programs on PJRT devices (XLA CPU, TPUs, NVIDIA GPUs) inside an OSGi container.",
             "The container starts with the core feature; add others with --feature."},
-        subcommands = {Main.Features.class, Main.Shell.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Demo.class, Main.Features.class, Main.Shell.class, Main.Exec.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
+            "  torchtpu demo                      an MLP in StableHLO on the XLA CPU plugin, beside libtorch",
             "  torchtpu features                  start the container and list its features and bundles",
             "  torchtpu shell                     an interactive Gogo shell: lb, torchtpu:features, torchtpu:feature add NAME",
             "  torchtpu features -f libtorch      also add the libtorch feature",
+            "  torchtpu exec -f cpu torchtpu:backends   run Gogo command lines and stop",
             "",
             "Environment: TORCHTPU_JAVA_OPTS (JVM options), TORCHTPU_LOGBACK (a logback.xml), TORCHTPU_LOG_LEVEL."})
 public final class Main implements Runnable {
@@ -79,14 +81,9 @@ public final class Main implements Runnable {
     }
 
     static int printStartProblems(Container container, PrintWriter err) {
-        int problems = 0;
-        for (FeatureManager.Report report : container.startReports()) {
-            for (String problem : report.problems()) {
-                err.println("problem: " + problem);
-                problems++;
-            }
-        }
-        return problems;
+        container.startProblems().forEach(problem -> err.println("problem: " + problem));
+        err.flush();
+        return container.startProblems().size();
     }
 
     @Command(name = "features", mixinStandardHelpOptions = true,
@@ -129,6 +126,64 @@ public final class Main implements Runnable {
                 container.awaitStop();
                 return 0;
             }
+        }
+    }
+
+    /** Runs Gogo command lines in a container with the shell feature; exit 1 when one reports an error. */
+    static int runCommands(ContainerOptions options, List<String> commandLines, PrintWriter out, PrintWriter err) {
+        try (Container container = Container.start(options.addFeature("shell"))) {
+            int problems = printStartProblems(container, err);
+            boolean failed = false;
+            try (GogoSession session = new GogoSession(container.bundleContext())) {
+                for (String commandLine : commandLines) {
+                    String result = session.execute(commandLine);
+                    out.print(result.endsWith("\n") || result.isEmpty() ? result : result + "\n");
+                    out.flush();
+                    failed |= result.startsWith("error:") || result.contains("MISMATCH");
+                }
+            }
+            return failed || problems > 0 ? 1 : 0;
+        }
+    }
+
+    @Command(name = "exec", mixinStandardHelpOptions = true,
+            description = {"Starts the container with the shell feature, runs each Gogo command line given, prints what it returns, and stops.",
+                "Example: torchtpu exec -f cpu torchtpu:backends lb"})
+    static final class Exec implements Callable<Integer> {
+        @Mixin
+        ContainerArgs args;
+
+        @CommandLine.Parameters(paramLabel = "COMMAND", arity = "1..*", description = "Gogo command lines; quote one that has spaces.")
+        List<String> commandLines;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return runCommands(args.options(), commandLines, spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = {"The main job for now: starts the container with the cpu, libtorch and demo features, lists the backends,",
+                "then compiles a small MLP written as StableHLO on the XLA CPU plugin, runs it, and prints it beside libtorch.",
+                "Exits 1 if the two disagree."})
+    static final class Demo implements Callable<Integer> {
+        @Mixin
+        ContainerArgs args;
+
+        @Option(names = "--backend", paramLabel = "ID", defaultValue = "cpu", description = "The backend to run on (default: ${DEFAULT-VALUE}).")
+        String backend;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            ContainerOptions options = args.options().addFeature("cpu").addFeature("libtorch").addFeature("demo");
+            return runCommands(options, List.of("torchtpu:backends", "torchtpu:mlp " + backend), spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
         }
     }
 }

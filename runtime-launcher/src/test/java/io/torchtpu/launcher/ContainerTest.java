@@ -62,7 +62,7 @@ class ContainerTest {
             }
             assertNotNull(service(context, "org.osgi.service.component.runtime.ServiceComponentRuntime"));
             assertNotNull(context.getServiceReference(ConfigurationAdmin.class));
-            assertTrue(container.startReports().stream().allMatch(FeatureManager.Report::ok), () -> container.startReports().toString());
+            assertTrue(container.startProblems().isEmpty(), () -> container.startProblems().toString());
         }
     }
 
@@ -80,7 +80,7 @@ class ContainerTest {
 
             FeatureManager.Report removed = container.features().remove("shell");
             assertTrue(removed.ok(), removed.problems().toString());
-            assertEquals(3, removed.bundles().size(), removed.bundles().toString());
+            assertEquals(4, removed.bundles().size(), removed.bundles().toString());
             assertNull(service(context, COMMAND_PROCESSOR), "the CommandProcessor should be gone with its feature");
             assertNull(bundle(context, "org.apache.felix.gogo.runtime"), "the shell bundles should be uninstalled");
             assertEquals(Bundle.ACTIVE, bundle(context, "org.apache.felix.scr").getState(), "core keeps running");
@@ -88,6 +88,21 @@ class ContainerTest {
             // and back again: removal left nothing behind that blocks a second add
             assertTrue(container.features().add("shell").ok());
             assertNotNull(service(context, COMMAND_PROCESSOR));
+        }
+    }
+
+    @Test
+    void theCpuFeaturePublishesABackendWhileItIsActive() {
+        try (Container container = Container.start(options())) {
+            BundleContext context = container.bundleContext();
+            assertNull(service(context, "io.torchtpu.api.Backend"));
+            assertTrue(container.features().add("cpu").ok());
+            Object backend = service(context, "io.torchtpu.api.Backend");
+            assertNotNull(backend, "the CPU backend should be published");
+            assertEquals("cpu", ((org.osgi.framework.ServiceReference<?>) backend).getProperty("torchtpu.backend"));
+            assertTrue(container.features().remove("cpu").ok());
+            assertNull(service(context, "io.torchtpu.api.Backend"), "the backend goes with its feature");
+            assertNull(bundle(context, "io.torchtpu.runtime.pjrt"));
         }
     }
 
@@ -135,6 +150,15 @@ class ContainerTest {
             assertTrue(problem.contains("needs package com.example.absent version [2.1.0,3.0.0)"), problem);
             assertTrue(problem.endsWith("no installed bundle provides it"), problem);
             assertEquals(Bundle.ACTIVE, bundle(container.bundleContext(), "org.apache.felix.scr").getState(), "the container keeps running");
+        }
+    }
+
+    @Test
+    void aFeatureThatNeedsALaterOneStartsOnceThatOneIsAdded() {
+        // demo needs libtorch's packages; given first, it waits for them instead of failing for good
+        try (Container container = Container.start(options().addFeature("demo").addFeature("libtorch"))) {
+            assertTrue(container.startProblems().isEmpty(), container.startProblems().toString());
+            assertEquals(Bundle.ACTIVE, bundle(container.bundleContext(), "io.torchtpu.examples.mlp").getState());
         }
     }
 

@@ -48,6 +48,23 @@ class TorchtpuCommandIT {
     }
 
     @Test
+    void theDemoRunsAnMlpOnTheCpuPluginBesideLibtorch() throws Exception {
+        Result result = torchtpu("", "demo");
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        assertTrue(result.stdout().contains("cpu  ranking 0  XLA CPU"), result.stdout());
+        assertTrue(result.stdout().contains("row 3  torchtpu ["), result.stdout());
+        assertTrue(result.stdout().contains("over 32 values: match"), result.stdout());
+        assertTrue(!result.stdout().contains("Warning: Version of org.bytedeco"), "JavaCPP finds the presets' versions: " + result.stdout());
+    }
+
+    @Test
+    void execRunsGogoCommandsAndReportsAMissingBackend() throws Exception {
+        Result result = torchtpu("", "exec", "-f", "demo", "-f", "libtorch", "torchtpu:mlp tpu-v9");
+        assertEquals(1, result.exitCode(), result.stdout() + result.stderr());
+        assertTrue(result.stdout().contains("error: no backend 'tpu-v9'"), result.stdout());
+    }
+
+    @Test
     void featuresListsWhatIsActive() throws Exception {
         Result result = torchtpu("", "features");
         assertEquals(0, result.exitCode(), result.stderr());

@@ -44,6 +44,7 @@ public class CpuBackend implements Backend {
     }
 
     private final String id;
+    private final PjrtPlugin plugin;
     private final PjrtRuntime runtime;
 
     CpuBackend(Config config) {
@@ -51,7 +52,7 @@ public class CpuBackend implements Backend {
             throw new IllegalArgumentException(PID + ": deviceCount must be at least 1, not " + config.deviceCount());
         }
         this.id = config.torchtpu_backend();
-        PjrtPlugin plugin = config.plugin().isBlank() ? PjrtPlugin.loadDefaultCpu() : PjrtPlugin.load(Path.of(config.plugin()));
+        this.plugin = config.plugin().isBlank() ? PjrtPlugin.loadDefaultCpu() : PjrtPlugin.load(Path.of(config.plugin()));
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("cpu_device_count", (long) config.deviceCount());
         for (String option : config.clientOptions()) {
@@ -90,8 +91,8 @@ public class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "XLA CPU (" + runtime.platformName() + " " + runtime.platformVersion() + ", " + runtime.devices().size()
-                + " device(s))";
+        return "XLA CPU, PJRT C API " + plugin.apiVersion() + ", " + runtime.devices().size() + " device(s), plugin "
+                + plugin.path();
     }
 
     @Override
