@@ -188,6 +188,43 @@ class CpuBackendInFelixTest {
         }
     }
 
+    /** One program, replicated on two CPU devices, each with its own data; each result is checked against libtorch. */
+    private static void runsOnBothDevices(io.torchtpu.runtime.pjrt.PjrtRuntime runtime) {
+        var client = runtime.client();
+        String program = """
+                func.func public @main(%x: tensor<3x4xf32>, %y: tensor<3x4xf32>) -> tensor<3x4xf32> {
+                  %0 = stablehlo.multiply %x, %x : tensor<3x4xf32>
+                  %1 = stablehlo.add %0, %y : tensor<3x4xf32>
+                  return %1 : tensor<3x4xf32>
+                }
+                """;
+        try (var executable = client.compile(program, io.torchtpu.runtime.pjrt.CompileOptions.defaults().withNumReplicas(2))) {
+            assertEquals(2, executable.addressableDevices().size());
+            List<io.torchtpu.runtime.pjrt.PjrtBuffer[]> arguments = new java.util.ArrayList<>();
+            float[][] xs = new float[2][];
+            float[][] ys = new float[2][];
+            for (int d = 0; d < 2; d++) {
+                xs[d] = Torch.random(100 + d, 12);
+                ys[d] = Torch.random(200 + d, 12);
+                var device = executable.addressableDevices().get(d);
+                arguments.add(new io.torchtpu.runtime.pjrt.PjrtBuffer[] {
+                    client.bufferFromHost(Torch.host(xs[d], 3, 4).data(), io.torchtpu.runtime.pjrt.PjrtElementType.F32, new long[] {3, 4}, device),
+                    client.bufferFromHost(Torch.host(ys[d], 3, 4).data(), io.torchtpu.runtime.pjrt.PjrtElementType.F32, new long[] {3, 4}, device)});
+            }
+            List<io.torchtpu.runtime.pjrt.PjrtBuffer[]> results = executable.executeReplicated(arguments);
+            for (int d = 0; d < 2; d++) {
+                Tensor x = Torch.tensor(xs[d], 3, 4);
+                try (var result = results.get(d)[0]) {
+                    assertEquals(executable.addressableDevices().get(d), result.device());
+                    assertArrayEquals(Torch.values(x.mul(x).add(Torch.tensor(ys[d], 3, 4))), result.toFloatArray(), TOLERANCE);
+                }
+                for (var argument : arguments.get(d)) {
+                    argument.close();
+                }
+            }
+        }
+    }
+
     @Test
     void aFactoryConfigurationAddsASecondBackendWithTwoDevicesAndItsRemovalTakesItAway() throws Exception {
         ServiceReference<ConfigurationAdmin> reference = context.getServiceReference(ConfigurationAdmin.class);
@@ -201,6 +238,7 @@ class CpuBackendInFelixTest {
             Backend two = backend("cpu-two");
             assertEquals(2, two.runtime().devices().size(), two.runtime().devices().toString());
             assertEquals(1, backend("cpu").runtime().devices().size(), "the default backend is left as it was");
+            runsOnBothDevices((io.torchtpu.runtime.pjrt.PjrtRuntime) two.runtime());
 
             // a changed configuration re-creates the client: three devices now
             properties.put("deviceCount", 3);
