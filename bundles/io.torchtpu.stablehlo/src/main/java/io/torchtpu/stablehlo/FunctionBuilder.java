@@ -372,6 +372,21 @@ public final class FunctionBuilder {
         return op("is_finite", List.of(operand), "", TensorType.of(DType.BOOL, operand.shape()));
     }
 
+    /** CHLO's erf, which XLA expands to a polynomial of the operand's precision. */
+    public HloValue erf(HloValue operand) {
+        floating("erf", operand);
+        return chlo("erf", operand);
+    }
+
+    /** A CHLO elementwise op ({@code chlo.<name>}), for functions StableHLO itself lacks; PJRT compilers accept CHLO. */
+    public HloValue chlo(String op, HloValue operand) {
+        StringBuilder line = blocks.get(blocks.size() - 1);
+        String result = newName();
+        line.append(indent()).append(result).append(" = \"chlo.").append(op).append("\"(").append(operand.name()).append(") : (")
+                .append(operand.type()).append(") -> ").append(operand.type()).append('\n');
+        return new HloValue(result, operand.type());
+    }
+
     /** The comparison directions of {@link #compare}. */
     public enum Direction { EQ, NE, LT, LE, GT, GE }
 

@@ -22,7 +22,7 @@ final class Literals {
             // 16-bit floats as bit patterns: exact, and no parser rounding to trust
             case F16 -> hex(toHalfBits((float) value), 4);
             case BF16 -> hex(toBfloat16Bits((float) value), 4);
-            default -> Long.toString(integer(dtype, value));
+            default -> Long.toString(wrap(dtype, integer(dtype, value)));
         };
     }
 
@@ -31,7 +31,18 @@ final class Literals {
         if (dtype.isFloatingPoint()) {
             return element(dtype, (double) value);
         }
-        return dtype == DType.BOOL ? (value != 0 ? "true" : "false") : Long.toString(value);
+        return dtype == DType.BOOL ? (value != 0 ? "true" : "false") : Long.toString(wrap(dtype, value));
+    }
+
+    /** An integer cast to a narrower integer type wraps around, as in C and PyTorch ({@code -1} as uint8 is 255). */
+    static long wrap(DType dtype, long value) {
+        return switch (dtype) {
+            case U8 -> value & 0xFF;
+            case I8 -> (byte) value;
+            case I16 -> (short) value;
+            case I32 -> (int) value;
+            default -> value;
+        };
     }
 
     private static long integer(DType dtype, double value) {
