@@ -14,6 +14,12 @@ public interface Executable extends AutoCloseable {
     /** Runs the program on host tensors and returns its outputs as host tensors. */
     List<HostTensor> run(List<HostTensor> inputs);
 
+    /**
+     * Runs the program with the host tensors as its first arguments and the device buffers, uploaded by
+     * this executable's runtime, as the arguments after them; only the host tensors are copied.
+     */
+    List<HostTensor> run(List<HostTensor> inputs, List<DeviceBuffer> resident);
+
     /** The runtime's serialized form, which {@link Runtime#deserialize} loads again. */
     byte[] serialize();
 

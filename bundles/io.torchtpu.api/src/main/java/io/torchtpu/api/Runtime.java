@@ -23,6 +23,9 @@ public interface Runtime {
      */
     Executable compile(String stableHlo, Map<String, Object> options);
 
+    /** Copies a tensor to the runtime's first device, to be passed to many runs without copying it again. */
+    DeviceBuffer upload(HostTensor tensor);
+
     /** Loads an executable that {@link Executable#serialize()} wrote on a runtime of the same platform and version. */
     Executable deserialize(byte[] serialized);
 }

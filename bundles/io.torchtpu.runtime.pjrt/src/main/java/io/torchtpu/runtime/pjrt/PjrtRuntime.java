@@ -2,6 +2,7 @@ package io.torchtpu.runtime.pjrt;
 
 import io.torchtpu.api.DType;
 import io.torchtpu.api.Device;
+import io.torchtpu.api.DeviceBuffer;
 import io.torchtpu.api.Executable;
 import io.torchtpu.api.HostTensor;
 import io.torchtpu.api.Runtime;
@@ -64,6 +65,12 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
     }
 
     @Override
+    public DeviceBuffer upload(HostTensor tensor) {
+        Objects.requireNonNull(tensor, "tensor");
+        return new PjrtDeviceBuffer(client.bufferFromHost(tensor.data(), elementType(tensor.type().dtype()), tensor.type().shape()));
+    }
+
+    @Override
     public Executable deserialize(byte[] serialized) {
         return new PjrtRuntimeExecutable(client.deserialize(serialized));
     }
@@ -118,13 +125,27 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
 
         @Override
         public List<HostTensor> run(List<HostTensor> inputs) {
+            return run(inputs, List.of());
+        }
+
+        @Override
+        public List<HostTensor> run(List<HostTensor> inputs, List<DeviceBuffer> resident) {
             PjrtClient client = executable.client();
-            PjrtBuffer[] arguments = new PjrtBuffer[inputs.size()];
+            PjrtBuffer[] uploaded = new PjrtBuffer[inputs.size()];
+            PjrtBuffer[] arguments = new PjrtBuffer[inputs.size() + resident.size()];
             PjrtBuffer[] results = null;
             try {
-                for (int i = 0; i < arguments.length; i++) {
+                for (int i = 0; i < uploaded.length; i++) {
                     HostTensor input = Objects.requireNonNull(inputs.get(i), "input " + i);
-                    arguments[i] = client.bufferFromHost(input.data(), elementType(input.type().dtype()), input.type().shape());
+                    uploaded[i] = client.bufferFromHost(input.data(), elementType(input.type().dtype()), input.type().shape());
+                    arguments[i] = uploaded[i];
+                }
+                for (int i = 0; i < resident.size(); i++) {
+                    if (!(resident.get(i) instanceof PjrtDeviceBuffer buffer) || buffer.buffer.client() != client) {
+                        throw new IllegalArgumentException("argument " + (uploaded.length + i)
+                                + ": a device buffer must come from upload() of this executable's runtime");
+                    }
+                    arguments[uploaded.length + i] = buffer.buffer;
                 }
                 results = executable.execute(arguments);
                 List<HostTensor> outputs = new ArrayList<>(results.length);
@@ -136,7 +157,7 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
                 }
                 return outputs;
             } finally {
-                closeAll(arguments);
+                closeAll(uploaded);
                 closeAll(results);
             }
         }
@@ -160,6 +181,32 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
                     buffer.close();
                 }
             }
+        }
+    }
+
+    /** A PJRT buffer behind the API's DeviceBuffer. */
+    private static final class PjrtDeviceBuffer implements DeviceBuffer {
+        private final PjrtBuffer buffer;
+
+        PjrtDeviceBuffer(PjrtBuffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public TensorType type() {
+            return TensorType.of(dtype(buffer.elementType()), buffer.dims());
+        }
+
+        @Override
+        public HostTensor toHost() {
+            HostTensor host = HostTensor.allocate(type());
+            buffer.toHost(host.data());
+            return host;
+        }
+
+        @Override
+        public void close() {
+            buffer.close();
         }
     }
 }

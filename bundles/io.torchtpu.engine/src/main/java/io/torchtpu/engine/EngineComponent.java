@@ -1,0 +1,275 @@
+package io.torchtpu.engine;
+
+import io.torchtpu.api.Backend;
+import io.torchtpu.api.BackendUnavailableException;
+import io.torchtpu.api.DeviceBuffer;
+import io.torchtpu.api.Executable;
+import io.torchtpu.api.HostTensor;
+import io.torchtpu.api.Model;
+import io.torchtpu.api.Runtime;
+import io.torchtpu.api.TorchTpu;
+import io.torchtpu.api.TraceException;
+import io.torchtpu.api.TraceOptions;
+import io.torchtpu.api.Tracer;
+import io.torchtpu.api.graph.Graph;
+import io.torchtpu.api.graph.Value;
+import io.torchtpu.api.lowering.LoweredModule;
+import io.torchtpu.api.lowering.Lowerer;
+import io.torchtpu.api.lowering.LoweringChangeListener;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TorchTpu service. Tracers, backends and the lowerer are tracked dynamically: a backend that goes
+ * away takes its models to the fallback backend (or leaves them failing with a clear error), and a
+ * lowering that changes makes the models that used its ops recompile on their next request.
+ */
+@Component(service = {TorchTpu.class, LoweringChangeListener.class}, immediate = true, configurationPid = EngineComponent.PID)
+@Designate(ocd = EngineComponent.Config.class)
+public final class EngineComponent implements TorchTpu, LoweringChangeListener, Engine {
+    static final String PID = "io.torchtpu.engine";
+    private static final Logger LOG = LoggerFactory.getLogger(EngineComponent.class);
+
+    @ObjectClassDefinition(name = "TorchTPU engine")
+    public @interface Config {
+        @AttributeDefinition(description = "Where models go when their backend goes away; empty for nowhere (their requests then fail).")
+        String fallbackBackend() default "cpu";
+
+        @AttributeDefinition(description = "Threads for runAsync and swaps; 0 for one per core.")
+        int threads() default 0;
+
+        @AttributeDefinition(description = "How long a retiring backend waits for its requests in flight, in milliseconds.")
+        long drainTimeoutMillis() default 30_000;
+    }
+
+    private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+    private final List<Tracer> tracers = new CopyOnWriteArrayList<>();
+    private final Map<String, ServingModel> models = new ConcurrentHashMap<>();
+    private volatile Lowerer lowerer;
+    private volatile Config config;
+    private ExecutorService executor;
+
+    @Activate
+    void activate(Config config) {
+        this.config = config;
+        int threads = config.threads() > 0 ? config.threads() : java.lang.Runtime.getRuntime().availableProcessors();
+        AtomicInteger counter = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(threads, runnable -> {
+            Thread thread = new Thread(runnable, "torchtpu-engine-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @Deactivate
+    void deactivate() {
+        models.values().forEach(model -> model.deployment().retire());
+        models.clear();
+        executor.shutdownNow();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addBackend(Backend backend) {
+        backends.put(backend.id(), backend);
+    }
+
+    void removeBackend(Backend backend) {
+        if (!backends.remove(backend.id(), backend)) {
+            return;
+        }
+        for (ServingModel model : models.values()) {
+            if (model.deployment().backend().equals(backend.id())) {
+                moveOff(model, backend.id());
+            }
+        }
+    }
+
+    /** Moves a model off a backend that is going away, and waits for its requests there to finish. */
+    private void moveOff(ServingModel model, String leaving) {
+        String fallback = config.fallbackBackend();
+        Deployment old = model.deployment();
+        if (!fallback.isBlank() && !fallback.equals(leaving) && backends.containsKey(fallback)) {
+            try {
+                LOG.info("backend {} is going away: moving model {} to {}", leaving, model.name(), fallback);
+                move(model, fallback);
+            } catch (RuntimeException e) {
+                LOG.warn("model {} could not move to the fallback backend {}: {}", model.name(), fallback, e.getMessage());
+                model.orphan(leaving, "its backend " + leaving + " went away and the fallback " + fallback + " failed: " + e.getMessage());
+                old.retire();
+            }
+        } else {
+            LOG.warn("backend {} is going away and no fallback backend runs: model {} fails until it is swapped", leaving, model.name());
+            model.orphan(leaving, "its backend " + leaving + " went away and no fallback backend runs"
+                    + (fallback.isBlank() ? "" : " (" + fallback + " is configured)"));
+            old.retire();
+        }
+        try {
+            if (!old.awaitDrained(config.drainTimeoutMillis())) {
+                LOG.warn("requests of model {} still in flight on {} after {} ms", model.name(), leaving, config.drainTimeoutMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addTracer(Tracer tracer) {
+        tracers.add(tracer);
+    }
+
+    void removeTracer(Tracer tracer) {
+        tracers.remove(tracer);
+    }
+
+    @Reference(policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void setLowerer(Lowerer lowerer) {
+        this.lowerer = lowerer;
+    }
+
+    void unsetLowerer(Lowerer lowerer) {
+        if (this.lowerer == lowerer) {
+            this.lowerer = null;
+        }
+    }
+
+    @Override
+    public Model load(String name, Path file, String backend, TraceOptions options) {
+        if (!Files.isRegularFile(file)) {
+            throw new TraceException(file + ": no such file");
+        }
+        Tracer tracer = tracerFor(file);
+        long start = System.nanoTime();
+        Graph graph = tracer.trace(file, options);
+        LOG.info("model {}: read {} with the {} tracer in {} ms ({} nodes)", name, file, tracer.format(),
+                (System.nanoTime() - start) / 1_000_000, graph.nodes().size());
+        ServingModel model = new ServingModel(name, file, graph, deploy(name, graph, backend), this);
+        ServingModel replaced = models.put(name, model);
+        if (replaced != null) {
+            replaced.deployment().retire();
+        }
+        return model;
+    }
+
+    private Tracer tracerFor(Path file) {
+        for (Tracer tracer : tracers) {
+            if (tracer.accepts(file)) {
+                return tracer;
+            }
+        }
+        List<String> formats = tracers.stream().map(Tracer::format).toList();
+        throw new TraceException(file + ": no tracer reads this file; the running tracers read "
+                + (formats.isEmpty() ? "nothing (add the torchscript or pt2 feature)" : String.join(", ", formats)));
+    }
+
+    /** Lowers the graph for a backend, compiles it there and uploads its weights. */
+    private Deployment deploy(String name, Graph graph, String backendId) {
+        Backend backend = backends.get(backendId);
+        if (backend == null) {
+            throw new BackendUnavailableException("no backend '" + backendId + "': the running backends are "
+                    + (backends.isEmpty() ? "none (add the cpu feature)" : String.join(", ", new java.util.TreeSet<>(backends.keySet()))));
+        }
+        Lowerer current = lowerer;
+        if (current == null) {
+            throw new IllegalStateException("no lowering registry runs: add the lowering feature");
+        }
+        long start = System.nanoTime();
+        LoweredModule lowered = current.lower(graph, backendId);
+        long lowered_ns = System.nanoTime();
+        Runtime runtime = backend.runtime();
+        Executable executable = runtime.compile(lowered.text(), Map.of());
+        List<DeviceBuffer> parameters = new ArrayList<>();
+        try {
+            Map<Value, HostTensor> data = new HashMap<>();
+            graph.constants().forEach(constant -> data.put(constant.value(), constant.data()));
+            for (Value argument : lowered.arguments().subList(graph.inputs().size(), lowered.arguments().size())) {
+                HostTensor tensor = data.get(argument);
+                if (tensor == null) {
+                    throw new IllegalStateException("model " + name + ": the program's argument " + argument + " has no data");
+                }
+                parameters.add(runtime.upload(tensor));
+            }
+        } catch (RuntimeException e) {
+            parameters.forEach(DeviceBuffer::close);
+            executable.close();
+            throw e;
+        }
+        LOG.info("model {} on {}: lowered in {} ms, compiled in {} ms, {} weight tensors on the device", name, backendId,
+                (lowered_ns - start) / 1_000_000, (System.nanoTime() - lowered_ns) / 1_000_000, parameters.size());
+        return new Deployment(backendId, lowered, executable, parameters, false);
+    }
+
+    @Override
+    public void move(ServingModel model, String backend) {
+        synchronized (model) {
+            model.install(deploy(model.name(), model.graph(), backend));
+        }
+    }
+
+    @Override
+    public void recompile(ServingModel model) {
+        synchronized (model) {
+            if (model.isStale()) {
+                LOG.info("model {}: a lowering it uses changed, recompiling on {}", model.name(), model.backend());
+                model.install(deploy(model.name(), model.graph(), model.backend()));
+                model.clearStale();
+            }
+        }
+    }
+
+    @Override
+    public Executor executor() {
+        return executor;
+    }
+
+    @Override
+    public void loweringsChanged(Set<String> ops) {
+        for (ServingModel model : models.values()) {
+            if (!Collections.disjoint(model.deployment().ops(), ops)) {
+                model.markStale();
+            }
+        }
+    }
+
+    @Override
+    public Optional<Model> model(String name) {
+        return Optional.ofNullable(models.get(name));
+    }
+
+    @Override
+    public List<Model> models() {
+        return List.copyOf(new java.util.TreeMap<>(models).values());
+    }
+
+    @Override
+    public void unload(String name) {
+        ServingModel model = models.remove(name);
+        if (model != null) {
+            model.deployment().retire();
+        }
+    }
+}

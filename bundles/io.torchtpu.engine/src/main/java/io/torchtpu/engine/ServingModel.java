@@ -1,0 +1,194 @@
+package io.torchtpu.engine;
+
+import io.torchtpu.api.HostTensor;
+import io.torchtpu.api.Model;
+import io.torchtpu.api.ModelStats;
+import io.torchtpu.api.TensorType;
+import io.torchtpu.api.graph.Graph;
+import io.torchtpu.api.graph.Value;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A named model and the deployment that serves it now. A swap or a recompile installs a new deployment
+ * atomically; requests hold the deployment they started on until they finish.
+ */
+final class ServingModel implements Model {
+    private final String name;
+    private final Path source;
+    private final Graph graph;
+    private final Engine engine;
+    private final AtomicReference<Deployment> current;
+    private final List<TensorType> inputTypes;
+    private final List<TensorType> outputTypes;
+    private final LatencyRecorder latencies = new LatencyRecorder();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    final AtomicLong compiles = new AtomicLong();
+    final AtomicLong cacheHits = new AtomicLong();
+    // set when a lowering this model used changed: the next request recompiles first
+    private volatile boolean stale;
+    // set when the model's backend went away and no fallback took it: why its requests fail
+    private volatile String orphanedBecause;
+
+    ServingModel(String name, Path source, Graph graph, Deployment deployment, Engine engine) {
+        this.name = name;
+        this.source = source;
+        this.graph = graph;
+        this.engine = engine;
+        this.current = new AtomicReference<>(deployment);
+        this.inputTypes = graph.inputs().stream().map(Value::type).toList();
+        this.outputTypes = graph.outputs().stream().map(Value::type).toList();
+        counted(deployment);
+    }
+
+    Graph graph() {
+        return graph;
+    }
+
+    Deployment deployment() {
+        return current.get();
+    }
+
+    void markStale() {
+        stale = true;
+    }
+
+    boolean isStale() {
+        return stale;
+    }
+
+    void orphan(String backend, String reason) {
+        orphanedBecause = reason;
+    }
+
+    private void counted(Deployment deployment) {
+        compiles.incrementAndGet();
+        if (deployment.fromCache()) {
+            cacheHits.incrementAndGet();
+        }
+    }
+
+    /** Installs a deployment and retires the one it replaces (which closes when its requests are done). */
+    Deployment install(Deployment next) {
+        counted(next);
+        orphanedBecause = null;
+        Deployment previous = current.getAndSet(next);
+        if (previous != null && previous != next) {
+            previous.retire();
+        }
+        return previous;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Path source() {
+        return source;
+    }
+
+    @Override
+    public String backend() {
+        return current.get().backend();
+    }
+
+    @Override
+    public List<TensorType> inputTypes() {
+        return inputTypes;
+    }
+
+    @Override
+    public List<TensorType> outputTypes() {
+        return outputTypes;
+    }
+
+    @Override
+    public List<HostTensor> run(List<HostTensor> inputs) {
+        checkInputs(inputs);
+        long start = System.nanoTime();
+        try {
+            String orphaned = orphanedBecause;
+            if (orphaned != null) {
+                throw new io.torchtpu.api.BackendUnavailableException("model " + name + " cannot run: " + orphaned
+                        + "; move it with swap (torchtpu:swap " + name + " BACKEND)");
+            }
+            if (stale) {
+                engine.recompile(this);
+            }
+            List<HostTensor> outputs = runOnCurrentDeployment(inputs);
+            requests.incrementAndGet();
+            latencies.record(System.nanoTime() - start);
+            return outputs;
+        } catch (RuntimeException e) {
+            failures.incrementAndGet();
+            throw e;
+        }
+    }
+
+    private List<HostTensor> runOnCurrentDeployment(List<HostTensor> inputs) {
+        while (true) {
+            Deployment deployment = current.get();
+            if (!deployment.acquire()) {
+                String orphaned = orphanedBecause;
+                if (orphaned != null && current.get() == deployment) {
+                    throw new io.torchtpu.api.BackendUnavailableException("model " + name + " cannot run: " + orphaned);
+                }
+                // retired between reading it and taking a hold: its successor is being installed
+                Thread.onSpinWait();
+                continue;
+            }
+            try {
+                return deployment.run(inputs);
+            } finally {
+                deployment.release();
+            }
+        }
+    }
+
+    void clearStale() {
+        stale = false;
+    }
+
+    private void checkInputs(List<HostTensor> inputs) {
+        Objects.requireNonNull(inputs, "inputs");
+        if (inputs.size() != inputTypes.size()) {
+            throw new IllegalArgumentException("model " + name + " takes " + inputTypes.size() + " input(s) " + inputTypes
+                    + ", given " + inputs.size());
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            HostTensor input = Objects.requireNonNull(inputs.get(i), "input " + i);
+            if (!input.type().equals(inputTypes.get(i))) {
+                throw new IllegalArgumentException("model " + name + ", input " + i + " (" + graph.inputs().get(i).name()
+                        + "): expected " + inputTypes.get(i) + ", given " + input.type());
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<List<HostTensor>> runAsync(List<HostTensor> inputs) {
+        return CompletableFuture.supplyAsync(() -> run(inputs), engine.executor());
+    }
+
+    @Override
+    public CompletableFuture<Void> swap(String backend) {
+        return CompletableFuture.runAsync(() -> engine.move(this, backend), engine.executor());
+    }
+
+    @Override
+    public ModelStats stats() {
+        double[] millis = latencies.millis();
+        return new ModelStats(requests.get(), failures.get(), compiles.get(), cacheHits.get(), millis[0], millis[1], millis[2]);
+    }
+
+    @Override
+    public String toString() {
+        return "Model[" + name + " on " + backend() + ", " + source + "]";
+    }
+}
