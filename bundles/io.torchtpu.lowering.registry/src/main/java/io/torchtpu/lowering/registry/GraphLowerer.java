@@ -86,7 +86,7 @@ final class GraphLowerer {
         }
         providers.put(node.op(), "decomposed by " + decomposition.describe());
         List<Node> emitted = new ArrayList<>();
-        List<Value> replacements = runDecomposition(decomposition, node, emitted);
+        List<Value> replacements = runDecomposition(decomposition, node, emitted, depth);
         for (Node child : emitted) {
             decompose(substitute(child, renamed), out, renamed, depth + 1);
         }
@@ -95,7 +95,7 @@ final class GraphLowerer {
         }
     }
 
-    private List<Value> runDecomposition(Provider<Decomposition> decomposition, Node node, List<Node> emitted) {
+    private List<Value> runDecomposition(Provider<Decomposition> decomposition, Node node, List<Node> emitted, int depth) {
         DecompositionContext context = new DecompositionContext() {
             @Override
             public Value emit(String op, List<Value> inputs, Map<String, ?> attributes) {
@@ -110,7 +110,7 @@ final class GraphLowerer {
             public List<Value> emitAll(String op, List<Value> inputs, Map<String, ?> attributes) {
                 Map<String, Object> copy = new LinkedHashMap<>(attributes);
                 List<Value> outputs = new ArrayList<>();
-                for (TensorType type : inferTypes(op, inputs, copy)) {
+                for (TensorType type : inferTypes(op, inputs, copy, depth + 1)) {
                     outputs.add(new Value(freshName(), type));
                 }
                 emitted.add(new Node(op, inputs, outputs, copy, node.location()));
@@ -145,10 +145,19 @@ final class GraphLowerer {
 
     /** Types an op application as it would be lowered: through its decomposition if it has one, else its lowering's meta. */
     List<TensorType> inferTypes(String op, List<Value> inputs, Map<String, Object> attributes) {
+        return inferTypes(op, inputs, attributes, 0);
+    }
+
+    /** @param depth how deep in decompositions this op was emitted: typing a runaway decomposition must stop too */
+    private List<TensorType> inferTypes(String op, List<Value> inputs, Map<String, Object> attributes, int depth) {
         List<Value> placeholders = List.of();
         Node node = new Node(op, inputs, placeholders, attributes, SourceLocation.UNKNOWN);
         Provider<Decomposition> decomposition = registry.decomposition(op, backend);
         if (decomposition != null) {
+            if (depth > MAX_DECOMPOSITION_DEPTH) {
+                throw new LoweringException(op + ": decompositions nest deeper than " + MAX_DECOMPOSITION_DEPTH
+                        + " (last by " + decomposition.origin() + ")");
+            }
             inputs.forEach(v -> usedNames.add(v.name()));
             List<Node> scratch = new ArrayList<>();
             DecompositionContext context = new DecompositionContext() {
@@ -160,7 +169,7 @@ final class GraphLowerer {
                 @Override
                 public List<Value> emitAll(String childOp, List<Value> childInputs, Map<String, ?> childAttributes) {
                     List<Value> outputs = new ArrayList<>();
-                    for (TensorType type : inferTypes(childOp, childInputs, new LinkedHashMap<>(childAttributes))) {
+                    for (TensorType type : inferTypes(childOp, childInputs, new LinkedHashMap<>(childAttributes), depth + 1)) {
                         outputs.add(new Value(freshName(), type));
                     }
                     scratch.add(null);

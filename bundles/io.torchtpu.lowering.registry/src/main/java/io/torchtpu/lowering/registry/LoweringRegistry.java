@@ -3,10 +3,12 @@ package io.torchtpu.lowering.registry;
 import io.torchtpu.api.TensorType;
 import io.torchtpu.api.graph.Graph;
 import io.torchtpu.api.graph.Value;
+import io.torchtpu.api.lowering.CoverageReport;
 import io.torchtpu.api.lowering.Decomposition;
 import io.torchtpu.api.lowering.LoweredModule;
 import io.torchtpu.api.lowering.Lowerer;
 import io.torchtpu.api.lowering.LoweringChangeListener;
+import io.torchtpu.api.lowering.LoweringCoverage;
 import io.torchtpu.stablehlo.lowering.OpLowering;
 import java.util.List;
 import java.util.Map;
@@ -20,11 +22,12 @@ import java.util.function.BiConsumer;
  * tools outside a framework feed it directly. Every lowering works on a snapshot taken when it starts, so a
  * lowering that comes or goes meanwhile affects the next graph, never half of one.
  */
-public final class LoweringRegistry implements Lowerer {
+public final class LoweringRegistry implements Lowerer, LoweringCoverage {
     private final ProviderTable<OpLowering> lowerings = new ProviderTable<>();
     private final ProviderTable<Decomposition> decompositions = new ProviderTable<>();
     private final List<LoweringChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final BiConsumer<LoweringChangeListener, RuntimeException> listenerFailure;
+    private volatile CoreAtenOps coreOps;
 
     public LoweringRegistry() {
         this((listener, e) -> { });
@@ -101,6 +104,21 @@ public final class LoweringRegistry implements Lowerer {
 
     public Map<String, List<Provider<Decomposition>>> decompositions() {
         return snapshot().decompositions();
+    }
+
+    /** Every Core ATen op with what covers it on {@code backend}, and the lowered ops outside the core list. */
+    @Override
+    public CoverageReport coverage(String backend) {
+        return Coverage.report(snapshot(), coreOps(), backend);
+    }
+
+    private CoreAtenOps coreOps() {
+        CoreAtenOps ops = coreOps;
+        if (ops == null) {
+            ops = CoreAtenOps.load(); // read on first use: a container that never asks pays nothing
+            coreOps = ops;
+        }
+        return ops;
     }
 
     @Override

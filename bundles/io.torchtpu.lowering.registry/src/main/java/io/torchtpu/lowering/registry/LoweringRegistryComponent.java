@@ -3,10 +3,12 @@ package io.torchtpu.lowering.registry;
 import io.torchtpu.api.TensorType;
 import io.torchtpu.api.graph.Graph;
 import io.torchtpu.api.graph.Value;
+import io.torchtpu.api.lowering.CoverageReport;
 import io.torchtpu.api.lowering.Decomposition;
 import io.torchtpu.api.lowering.LoweredModule;
 import io.torchtpu.api.lowering.Lowerer;
 import io.torchtpu.api.lowering.LoweringChangeListener;
+import io.torchtpu.api.lowering.LoweringCoverage;
 import io.torchtpu.stablehlo.lowering.OpLowering;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * {@link LoweringChangeListener} (dynamic, greedy: a better-ranked service that appears is taken at once), and
  * publishes the {@link Lowerer}. Change events go to listener services (a whiteboard) rather than EventAdmin:
  * no extra bundle in every container, a typed callback, and the call happens after the registry has changed.
+ * It also publishes {@link LoweringCoverage}, so that the shell reports coverage through the API alone.
  */
-@Component(service = Lowerer.class, immediate = true)
-public class LoweringRegistryComponent implements Lowerer {
+@Component(service = {Lowerer.class, LoweringCoverage.class}, immediate = true)
+public class LoweringRegistryComponent implements Lowerer, LoweringCoverage {
     private static final Logger LOG = LoggerFactory.getLogger(LoweringRegistryComponent.class);
 
     private final LoweringRegistry registry = new LoweringRegistry(
@@ -41,8 +44,12 @@ public class LoweringRegistryComponent implements Lowerer {
         return reference.getBundle() == null ? "<unregistered>" : reference.getBundle().getSymbolicName();
     }
 
+    private static String version(ServiceReference<?> reference) {
+        return reference.getBundle() == null ? "" : reference.getBundle().getVersion().toString();
+    }
+
     private static <S> Provider<S> provider(S service, ServiceReference<?> reference, Map<String, Object> properties) {
-        return Provider.of(service, properties, id(reference), origin(reference));
+        return Provider.of(service, properties, id(reference), origin(reference), version(reference));
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
@@ -95,6 +102,11 @@ public class LoweringRegistryComponent implements Lowerer {
     @Override
     public LoweredModule lower(Graph graph, String backend) {
         return registry.lower(graph, backend);
+    }
+
+    @Override
+    public CoverageReport coverage(String backend) {
+        return registry.coverage(backend);
     }
 
     @Override

@@ -11,14 +11,35 @@ import java.util.Map;
  *
  * @param id the service id: among equal rankings the lower (older) id wins, as in OSGi
  * @param origin who provided it, for messages and the coverage report: the bundle's symbolic name
+ * @param version the providing bundle's version, for the coverage report; empty when unknown
  */
-public record Provider<S>(S service, List<String> ops, String backend, int ranking, long id, String origin) {
+public record Provider<S>(S service, List<String> ops, String backend, int ranking, long id, String origin, String version) {
+    /** The overload suffix PyTorch's Python API gives ops whose schema has no overload name. */
+    private static final String DEFAULT_OVERLOAD = ".default";
+
     public Provider {
-        ops = List.copyOf(ops);
+        // aten::gelu.default (torch.ops.aten.gelu.default, as torch.export prints it) is aten::gelu in a schema
+        // and in graphs; accepting both spellings spares a vendor a lowering that silently never matches.
+        ops = ops.stream().map(Provider::schemaName).toList();
+        version = version == null ? "" : version;
+    }
+
+    public Provider(S service, List<String> ops, String backend, int ranking, long id, String origin) {
+        this(service, ops, backend, ranking, id, origin, "");
+    }
+
+    /** {@code aten::gelu.default} as {@code aten::gelu}; every other name unchanged. */
+    static String schemaName(String op) {
+        return op.endsWith(DEFAULT_OVERLOAD) ? op.substring(0, op.length() - DEFAULT_OVERLOAD.length()) : op;
     }
 
     /** Reads {@code torchtpu.op}, {@code torchtpu.backend} and {@code service.ranking} from service properties. */
     public static <S> Provider<S> of(S service, Map<String, ?> properties, long id, String origin) {
+        return of(service, properties, id, origin, "");
+    }
+
+    /** As {@link #of(Object, Map, long, String)}, with the providing bundle's version. */
+    public static <S> Provider<S> of(S service, Map<String, ?> properties, long id, String origin, String version) {
         Object ops = properties.get(Lowering.OP_PROPERTY);
         List<String> names = new ArrayList<>();
         if (ops instanceof String single) {
@@ -34,7 +55,7 @@ public record Provider<S>(S service, List<String> ops, String backend, int ranki
         Object backend = properties.get(Lowering.BACKEND_PROPERTY);
         Object ranking = properties.get("service.ranking");
         return new Provider<>(service, names, backend == null ? null : backend.toString(),
-                ranking instanceof Integer r ? r : 0, id, origin);
+                ranking instanceof Integer r ? r : 0, id, origin, version);
     }
 
     /** Whether this provider applies when lowering for {@code backendId} (null: only generic providers apply). */
