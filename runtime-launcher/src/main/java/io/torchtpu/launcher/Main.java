@@ -17,13 +17,14 @@ import picocli.CommandLine.Spec;
         description = {
             "Runs PyTorch programs on PJRT devices (XLA CPU, TPUs, NVIDIA GPUs) inside an OSGi container.",
             "The container starts with the core feature; add others with --feature."},
-        subcommands = {Main.Demo.class, Main.Features.class, Main.Shell.class, Main.Exec.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Demo.class, Main.Features.class, Main.Shell.class, Main.Exec.class, Main.Ops.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  torchtpu demo                      an MLP in StableHLO on the XLA CPU plugin, beside libtorch",
             "  torchtpu features                  start the container and list its features and bundles",
             "  torchtpu shell                     an interactive Gogo shell: lb, torchtpu:features, torchtpu:feature add NAME",
             "  torchtpu features -f libtorch      also add the libtorch feature",
             "  torchtpu exec -f cpu torchtpu:backends   run Gogo command lines and stop",
+            "  torchtpu ops                       which Core ATen ops are lowered, by which bundle, and the covered fraction",
             "",
             "Environment: TORCHTPU_JAVA_OPTS (JVM options), TORCHTPU_LOGBACK (a logback.xml), TORCHTPU_LOG_LEVEL."})
 public final class Main implements Runnable {
@@ -184,6 +185,29 @@ public final class Main implements Runnable {
             ContainerOptions options = args.options().addFeature("cpu").addFeature("libtorch").addFeature("demo");
             return runCommands(options, List.of("torchtpu:backends", "torchtpu:mlp " + backend), spec.commandLine().getOut(),
                     spec.commandLine().getErr());
+        }
+    }
+
+    @Command(name = "ops", mixinStandardHelpOptions = true,
+            description = {"Starts the container with the lowering feature and prints the coverage of PyTorch's Core ATen opset:",
+                "every op, whether it is lowered, by which bundle (name, version) and ranking, the covered fraction,",
+                "and the lowered ops outside the core list. Add a vendor's lowering bundle with --feature to see it win."})
+    static final class Ops implements Callable<Integer> {
+        @Mixin
+        ContainerArgs args;
+
+        @Option(names = "--backend", paramLabel = "ID",
+                description = "Also count lowerings limited to this backend (torchtpu.backend), as a compile for it would.")
+        String backend;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            ContainerOptions options = args.options().addFeature("lowering");
+            String command = backend == null ? "torchtpu:ops" : "torchtpu:ops " + backend;
+            return runCommands(options, List.of(command), spec.commandLine().getOut(), spec.commandLine().getErr());
         }
     }
 }
