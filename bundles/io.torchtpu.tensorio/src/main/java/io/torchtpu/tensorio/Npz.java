@@ -1,0 +1,137 @@
+package io.torchtpu.tensorio;
+
+import io.torchtpu.api.HostTensor;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * NumPy's {@code .npz}: a zip archive of {@code NAME.npy} entries, stored or deflated, as {@code numpy.savez}
+ * and {@code numpy.savez_compressed} write it. Nothing is ever extracted to disk; entry names that would escape
+ * a directory (absolute, {@code ..}, backslashes) are refused all the same, since such an archive is not honest.
+ */
+public final class Npz {
+    private static final String SUFFIX = ".npy";
+
+    private Npz() {
+    }
+
+    public static Map<String, HostTensor> read(Path file) throws IOException {
+        return read(file, TensorFileLimits.defaults());
+    }
+
+    /** The arrays in archive order, keyed by entry name without {@code .npy}. */
+    public static Map<String, HostTensor> read(Path file, TensorFileLimits limits) throws IOException {
+        ZipFile zip;
+        try {
+            zip = new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw new TensorFileException(file, null, "not a .npz (zip) archive, or a truncated one: " + e.getMessage(), e);
+        }
+        try (zip) {
+            if (zip.size() > limits.maxEntries()) {
+                throw new TensorFileException(file, null, "holds " + zip.size() + " entries, more than the limit of " + limits.maxEntries());
+            }
+            List<? extends ZipEntry> entries = list(zip);
+            for (ZipEntry entry : entries) {
+                checkName(file, entry.getName());
+            }
+            Map<String, HostTensor> tensors = new LinkedHashMap<>();
+            BigInteger total = BigInteger.ZERO;
+            for (ZipEntry entry : entries) {
+                if (entry.isDirectory()) {
+                    continue;
+                }
+                String name = entry.getName();
+                if (!name.endsWith(SUFFIX)) {
+                    throw new TensorFileException(file, name, "is not a .npy array; a .npz holds only NAME.npy entries");
+                }
+                String key = name.substring(0, name.length() - SUFFIX.length());
+                if (tensors.containsKey(key)) {
+                    throw new TensorFileException(file, name, "appears twice in the archive");
+                }
+                long remainingBudget = BigInteger.valueOf(limits.maxTotalBytes()).subtract(total).longValue();
+                TensorFileLimits entryLimits = new TensorFileLimits(limits.maxHeaderBytes(), limits.maxEntries(),
+                        Math.max(0, Math.min(limits.maxTensorBytes(), remainingBudget)), limits.maxTotalBytes());
+                HostTensor tensor;
+                try (InputStream in = zip.getInputStream(entry)) {
+                    tensor = Npy.read(in, entry.getSize(), file, name, entryLimits);
+                } catch (ZipException e) {
+                    throw new TensorFileException(file, name, "cannot be decompressed (corrupt archive?): " + e.getMessage(), e);
+                } catch (java.io.EOFException e) {
+                    throw new TensorFileException(file, name, "ends early (truncated archive?)", e);
+                }
+                total = total.add(BigInteger.valueOf(tensor.type().byteSize()));
+                tensors.put(key, tensor);
+            }
+            return tensors;
+        }
+    }
+
+    private static List<? extends ZipEntry> list(ZipFile zip) {
+        List<ZipEntry> entries = new ArrayList<>();
+        for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements();) {
+            entries.add(e.nextElement());
+        }
+        return entries;
+    }
+
+    /** Refuses names that would leave the archive's root if extracted (zip-slip), or that no file may have. */
+    static void checkName(Path file, String name) throws TensorFileException {
+        boolean escapes = name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.indexOf('\0') >= 0
+                || (name.length() > 1 && name.charAt(1) == ':');
+        for (String segment : name.split("/", -1)) {
+            escapes |= segment.equals("..");
+        }
+        if (escapes) {
+            throw new TensorFileException(file, name, "is a path that escapes the archive's root; refusing the archive");
+        }
+    }
+
+    /** Writes the tensors as stored (uncompressed) entries, as {@code numpy.savez} does; replaces the file when all is written. */
+    public static void write(Path file, Map<String, HostTensor> tensors) throws IOException {
+        List<byte[]> headers = new ArrayList<>();
+        for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
+            checkName(file, e.getKey() + SUFFIX);
+            headers.add(Npy.header(file, e.getKey(), e.getValue().type()));
+        }
+        AtomicFile.write(file, channel -> {
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+            ZipOutputStream zip = new ZipOutputStream(out);
+            int index = 0;
+            for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
+                byte[] header = headers.get(index++);
+                ByteBuffer data = e.getValue().data();
+                CRC32 crc = new CRC32();
+                crc.update(header);
+                crc.update(data.duplicate());
+                ZipEntry entry = new ZipEntry(e.getKey() + SUFFIX);
+                entry.setMethod(ZipEntry.STORED);
+                entry.setSize(header.length + (long) data.remaining());
+                entry.setCompressedSize(entry.getSize());
+                entry.setCrc(crc.getValue());
+                entry.setTime(0); // reproducible archives
+                zip.putNextEntry(entry);
+                Npy.writeTo(zip, header, e.getValue());
+                zip.closeEntry();
+            }
+            zip.finish();
+            out.flush();
+        });
+    }
+}
