@@ -12,6 +12,14 @@ public interface Runtime {
     /** The platform's version as the plugin reports it. */
     String platformVersion();
 
+    /**
+     * What a compiled program depends on besides its text: platform, plugin build, device count. Compile
+     * caches put it in their key, so that an executable is never loaded into a runtime it was not made for.
+     */
+    default String identity() {
+        return platformName() + " " + platformVersion() + " " + devices().size() + " device(s)";
+    }
+
     /** The devices this runtime can address. */
     List<Device> devices();
 

@@ -25,4 +25,10 @@ public interface TorchTpu {
 
     /** Stops serving a model; requests in flight finish first. */
     void unload(String name);
+
+    /** The compile cache's entries on disk, one line each (key and size), and where it is. */
+    List<String> cacheEntries();
+
+    /** Deletes the compile cache's entries on disk; returns how many. Models that serve keep running. */
+    int clearCache();
 }

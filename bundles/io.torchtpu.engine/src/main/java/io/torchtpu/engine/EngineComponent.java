@@ -65,6 +65,10 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
 
         @AttributeDefinition(description = "How long a retiring backend waits for its requests in flight, in milliseconds.")
         long drainTimeoutMillis() default 30_000;
+
+        @AttributeDefinition(description = "Folder of the compile cache; empty for $TORCHTPU_CACHE/executables "
+                + "(~/.cache/torchtpu/executables), 'none' to compile every time.")
+        String cacheDirectory() default "";
     }
 
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
@@ -73,10 +77,12 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
     private volatile Lowerer lowerer;
     private volatile Config config;
     private ExecutorService executor;
+    private ExecutableCache cache;
 
     @Activate
     void activate(Config config) {
         this.config = config;
+        this.cache = cacheFor(config.cacheDirectory());
         int threads = config.threads() > 0 ? config.threads() : java.lang.Runtime.getRuntime().availableProcessors();
         AtomicInteger counter = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(threads, runnable -> {
@@ -84,6 +90,18 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    private static ExecutableCache cacheFor(String configured) {
+        if (configured.equals("none")) {
+            return null;
+        }
+        if (!configured.isBlank()) {
+            return new ExecutableCache(Path.of(configured));
+        }
+        String root = System.getenv("TORCHTPU_CACHE");
+        Path base = root == null || root.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "torchtpu") : Path.of(root);
+        return new ExecutableCache(base.resolve("executables"));
     }
 
     @Deactivate
@@ -201,7 +219,19 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         LoweredModule lowered = current.lower(graph, backendId);
         long lowered_ns = System.nanoTime();
         Runtime runtime = backend.runtime();
-        Executable executable = runtime.compile(lowered.text(), Map.of());
+        String key = ExecutableCache.key(lowered.fingerprint(), runtime.identity(), new java.util.TreeMap<>(lowered.providers()).toString(), "{}");
+        Executable executable = cache == null ? null : cache.get(key).map(bytes -> loadCached(runtime, bytes, name)).orElse(null);
+        boolean fromCache = executable != null;
+        if (executable == null) {
+            executable = runtime.compile(lowered.text(), Map.of());
+            if (cache != null) {
+                try {
+                    cache.put(key, executable.serialize());
+                } catch (RuntimeException e) {
+                    LOG.warn("model {}: the executable could not be serialized for the cache: {}", name, e.getMessage());
+                }
+            }
+        }
         List<DeviceBuffer> parameters = new ArrayList<>();
         try {
             Map<Value, HostTensor> data = new HashMap<>();
@@ -218,9 +248,20 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
             executable.close();
             throw e;
         }
-        LOG.info("model {} on {}: lowered in {} ms, compiled in {} ms, {} weight tensors on the device", name, backendId,
-                (lowered_ns - start) / 1_000_000, (System.nanoTime() - lowered_ns) / 1_000_000, parameters.size());
-        return new Deployment(backendId, lowered, executable, parameters, false);
+        LOG.info("model {} on {}: lowered in {} ms, {} in {} ms, {} weight tensors on the device", name, backendId,
+                (lowered_ns - start) / 1_000_000, fromCache ? "loaded from the compile cache" : "compiled",
+                (System.nanoTime() - lowered_ns) / 1_000_000, parameters.size());
+        return new Deployment(backendId, lowered, executable, parameters, fromCache);
+    }
+
+    /** An executable from the cache, or null when the runtime refuses it (then the program is compiled). */
+    private static Executable loadCached(Runtime runtime, byte[] serialized, String name) {
+        try {
+            return runtime.deserialize(serialized);
+        } catch (RuntimeException e) {
+            LOG.warn("model {}: the cached executable did not load ({}); compiling", name, e.getMessage());
+            return null;
+        }
     }
 
     @Override
@@ -263,6 +304,33 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
     @Override
     public List<Model> models() {
         return List.copyOf(new java.util.TreeMap<>(models).values());
+    }
+
+    @Override
+    public List<String> cacheEntries() {
+        if (cache == null) {
+            return List.of("the compile cache is off (cacheDirectory=none)");
+        }
+        try {
+            List<String> lines = new ArrayList<>();
+            lines.add("compile cache " + cache.directory());
+            lines.addAll(cache.list());
+            return lines;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot list the compile cache " + cache.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int clearCache() {
+        if (cache == null) {
+            return 0;
+        }
+        try {
+            return cache.clear();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot clear the compile cache " + cache.directory() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -38,6 +38,20 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
         return client.platformVersion();
     }
 
+    /** Platform, PJRT API version, the plugin file (path, size, modification time) and the device count. */
+    @Override
+    public String identity() {
+        java.nio.file.Path plugin = client.plugin().path();
+        String file;
+        try {
+            file = plugin + ":" + java.nio.file.Files.size(plugin) + ":" + java.nio.file.Files.getLastModifiedTime(plugin).toMillis();
+        } catch (java.io.IOException e) {
+            file = plugin.toString();
+        }
+        return platformName() + " " + platformVersion() + " pjrt " + client.plugin().apiVersion() + " " + file + " "
+                + client.addressableDevices().size() + " device(s)";
+    }
+
     @Override
     public List<Device> devices() {
         List<Device> devices = new ArrayList<>();
