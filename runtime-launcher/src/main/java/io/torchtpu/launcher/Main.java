@@ -17,9 +17,12 @@ import picocli.CommandLine.Spec;
         description = {
             "Runs PyTorch programs on PJRT devices (XLA CPU, TPUs, NVIDIA GPUs) inside an OSGi container.",
             "The container starts with the core feature; add others with --feature."},
-        subcommands = {Main.Demo.class, Main.Features.class, Main.Shell.class, Main.Exec.class, Main.Ops.class, CommandLine.HelpCommand.class},
+        subcommands = {Main.Demo.class, ModelCli.Run.class, ModelCli.Verify.class, Main.Features.class, Main.Shell.class, Main.Exec.class,
+            Main.Ops.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  torchtpu demo                      an MLP in StableHLO on the XLA CPU plugin, beside libtorch",
+            "  torchtpu verify model.pt2          run a model on the CPU plugin and check it against its reference",
+            "  torchtpu run model.pt --inputs x.npz --output y.safetensors",
             "  torchtpu features                  start the container and list its features and bundles",
             "  torchtpu shell                     an interactive Gogo shell: lb, torchtpu:features, torchtpu:feature add NAME",
             "  torchtpu features -f libtorch      also add the libtorch feature",
@@ -137,10 +140,16 @@ public final class Main implements Runnable {
             boolean failed = false;
             try (GogoSession session = new GogoSession(container.bundleContext())) {
                 for (String commandLine : commandLines) {
-                    String result = session.execute(commandLine);
+                    String result;
+                    try (Progress progress = Progress.start(commandLine, err)) {
+                        result = session.execute(commandLine);
+                    }
                     out.print(result.endsWith("\n") || result.isEmpty() ? result : result + "\n");
                     out.flush();
-                    failed |= result.startsWith("error:") || result.contains("MISMATCH");
+                    failed |= result.startsWith("error:") || result.contains("MISMATCH") || result.contains("verify: FAIL");
+                    if (result.startsWith("error:")) {
+                        break;
+                    }
                 }
             }
             return failed || problems > 0 ? 1 : 0;

@@ -1,0 +1,96 @@
+package io.torchtpu.launcher;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code torchtpu run} and {@code torchtpu verify}: a model file end to end, in a container that has what it needs. */
+final class ModelCli {
+    /** Everything a model needs from reading to running, and the reference runner for verify. */
+    static final List<String> MODEL_FEATURES = List.of("cpu", "lowering", "engine", "torchscript", "pt2", "libtorch");
+
+    private ModelCli() {
+    }
+
+    static ContainerOptions withModelFeatures(ContainerOptions options) {
+        MODEL_FEATURES.forEach(options::addFeature);
+        return options;
+    }
+
+    /** Gogo takes "-" for an option left out; paths are quoted, as they may hold spaces. */
+    static String orDash(Path path) {
+        return path == null ? "-" : quoted(path);
+    }
+
+    static String quoted(Path path) {
+        return '"' + path.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = {"Reads a model (TorchScript .pt or torch.export .pt2), compiles it for a backend, runs it once and prints",
+                "its outputs; --output writes them to a .safetensors or .npz file. Without --inputs the inputs are random,",
+                "seeded, shaped from the model's signature."})
+    static final class Run implements Callable<Integer> {
+        @Mixin
+        Main.ContainerArgs args;
+
+        @Parameters(index = "0", paramLabel = "MODEL", description = "A TorchScript archive (.pt) or a torch.export archive (.pt2).")
+        Path model;
+
+        @Option(names = "--backend", defaultValue = "cpu", paramLabel = "ID", description = "The backend (default: ${DEFAULT-VALUE}).")
+        String backend;
+
+        @Option(names = "--inputs", paramLabel = "FILE", description = "Inputs in order, as .safetensors or .npz.")
+        Path inputs;
+
+        @Option(names = "--output", paramLabel = "FILE", description = "Where to write the outputs (.safetensors or .npz).")
+        Path output;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            String name = "run";
+            return Main.runCommands(withModelFeatures(args.options()), List.of(
+                    "torchtpu:load " + name + " " + quoted(model) + " " + backend,
+                    "torchtpu:run " + name + " " + orDash(inputs) + " " + orDash(output)),
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Runs a model on a backend and checks every output: against libtorch running the same file (TorchScript),",
+                "or against reference.safetensors beside the file (with inputs.safetensors beside it as the inputs).",
+                "Prints the max absolute and relative error per output and PASS or FAIL; exits 1 on FAIL.",
+                "Tolerances (relative to the output's largest magnitude): f32 1e-4, f64 1e-7, f16/bf16 1e-2, integers exact."})
+    static final class Verify implements Callable<Integer> {
+        @Mixin
+        Main.ContainerArgs args;
+
+        @Parameters(index = "0", paramLabel = "MODEL", description = "A TorchScript archive (.pt) or a torch.export archive (.pt2).")
+        Path model;
+
+        @Option(names = "--backend", defaultValue = "cpu", paramLabel = "ID", description = "The backend (default: ${DEFAULT-VALUE}).")
+        String backend;
+
+        @Option(names = "--inputs", paramLabel = "FILE", description = "Inputs in order, as .safetensors or .npz.")
+        Path inputs;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return Main.runCommands(withModelFeatures(args.options()),
+                    List.of("torchtpu:verify " + quoted(model) + " " + backend + " " + orDash(inputs)),
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+    }
+}
