@@ -80,7 +80,7 @@ class ContainerTest {
 
             FeatureManager.Report removed = container.features().remove("shell");
             assertTrue(removed.ok(), removed.problems().toString());
-            assertEquals(4, removed.bundles().size(), removed.bundles().toString());
+            assertEquals(added.bundles().size(), removed.bundles().size(), "every bundle the feature added goes: " + removed.bundles());
             assertNull(service(context, COMMAND_PROCESSOR), "the CommandProcessor should be gone with its feature");
             assertNull(bundle(context, "org.apache.felix.gogo.runtime"), "the shell bundles should be uninstalled");
             assertEquals(Bundle.ACTIVE, bundle(context, "org.apache.felix.scr").getState(), "core keeps running");
