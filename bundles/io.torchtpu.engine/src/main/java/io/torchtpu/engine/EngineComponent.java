@@ -271,13 +271,25 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         }
     }
 
+    /**
+     * Recompiles a stale model. If that fails (say a lowering bundle is between its stop and its start),
+     * the model keeps serving with the program it has, which is still correct code, and tries again
+     * on a later request, at most once a second.
+     */
     @Override
     public void recompile(ServingModel model) {
         synchronized (model) {
-            if (model.isStale()) {
-                LOG.info("model {}: a lowering it uses changed, recompiling on {}", model.name(), model.backend());
+            if (!model.isStale() || !model.recompileDue()) {
+                return;
+            }
+            LOG.info("model {}: a lowering it uses changed, recompiling on {}", model.name(), model.backend());
+            try {
                 model.install(deploy(model.name(), model.graph(), model.backend()));
                 model.clearStale();
+            } catch (RuntimeException e) {
+                model.recompileFailed();
+                LOG.warn("model {}: recompiling failed ({}); it keeps serving with its current program and tries again",
+                        model.name(), e.getMessage());
             }
         }
     }

@@ -154,6 +154,20 @@ final class ServingModel implements Model {
 
     void clearStale() {
         stale = false;
+        lastFailedRecompile = null;
+    }
+
+    // when the last recompile failed; null when none has
+    private volatile Long lastFailedRecompile;
+
+    /** Whether a recompile may be tried now: not within a second of a failed one. */
+    boolean recompileDue() {
+        Long failed = lastFailedRecompile;
+        return failed == null || System.nanoTime() - failed >= 1_000_000_000L;
+    }
+
+    void recompileFailed() {
+        lastFailedRecompile = System.nanoTime();
     }
 
     private void checkInputs(List<HostTensor> inputs) {
