@@ -20,6 +20,12 @@ public interface Executable extends AutoCloseable {
      */
     List<HostTensor> run(List<HostTensor> inputs, List<DeviceBuffer> resident);
 
+    /**
+     * As {@link #run(List, List)}, but writes the outputs into the given host tensors (of exactly the
+     * output types), so that a caller can have them land in memory it owns, such as a libtorch tensor's.
+     */
+    void run(List<HostTensor> inputs, List<DeviceBuffer> resident, List<HostTensor> outputs);
+
     /** The runtime's serialized form, which {@link Runtime#deserialize} loads again. */
     byte[] serialize();
 

@@ -26,6 +26,12 @@ public interface Model {
      */
     List<HostTensor> run(List<HostTensor> inputs);
 
+    /**
+     * As {@link #run(List)}, writing the outputs into the given host tensors, which must have exactly the
+     * types of {@link #outputTypes()}: no copy beyond the one from the device.
+     */
+    void run(List<HostTensor> inputs, List<HostTensor> outputs);
+
     /** {@link #run} on the engine's threads. */
     CompletableFuture<List<HostTensor>> runAsync(List<HostTensor> inputs);
 

@@ -67,6 +67,10 @@ final class Deployment {
         return executable.run(inputs, parameters);
     }
 
+    void run(List<HostTensor> inputs, List<HostTensor> outputs) {
+        executable.run(inputs, parameters, outputs);
+    }
+
     /** Stops taking requests; closes now if none is in flight, else when the last one releases. */
     void retire() {
         if (retired.compareAndSet(false, true)) {

@@ -7,6 +7,7 @@ import io.torchtpu.api.TensorType;
 import io.torchtpu.api.graph.Graph;
 import io.torchtpu.api.graph.Value;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -111,6 +112,29 @@ final class ServingModel implements Model {
 
     @Override
     public List<HostTensor> run(List<HostTensor> inputs) {
+        List<List<HostTensor>> result = new ArrayList<>(1);
+        serve(inputs, deployment -> result.add(deployment.run(inputs)));
+        return result.get(0);
+    }
+
+    @Override
+    public void run(List<HostTensor> inputs, List<HostTensor> outputs) {
+        Objects.requireNonNull(outputs, "outputs");
+        if (outputs.size() != outputTypes.size()) {
+            throw new IllegalArgumentException("model " + name + " returns " + outputTypes.size() + " output(s) " + outputTypes
+                    + ", " + outputs.size() + " output tensors were given");
+        }
+        for (int i = 0; i < outputs.size(); i++) {
+            if (!outputs.get(i).type().equals(outputTypes.get(i))) {
+                throw new IllegalArgumentException("model " + name + ", output " + i + ": expected " + outputTypes.get(i)
+                        + ", the tensor given is " + outputs.get(i).type());
+            }
+        }
+        serve(inputs, deployment -> deployment.run(inputs, outputs));
+    }
+
+    /** Checks the inputs, recompiles if stale, runs on the current deployment, and counts the request. */
+    private void serve(List<HostTensor> inputs, java.util.function.Consumer<Deployment> request) {
         checkInputs(inputs);
         long start = System.nanoTime();
         try {
@@ -122,17 +146,16 @@ final class ServingModel implements Model {
             if (stale) {
                 engine.recompile(this);
             }
-            List<HostTensor> outputs = runOnCurrentDeployment(inputs);
+            onCurrentDeployment(request);
             requests.incrementAndGet();
             latencies.record(System.nanoTime() - start);
-            return outputs;
         } catch (RuntimeException e) {
             failures.incrementAndGet();
             throw e;
         }
     }
 
-    private List<HostTensor> runOnCurrentDeployment(List<HostTensor> inputs) {
+    private void onCurrentDeployment(java.util.function.Consumer<Deployment> request) {
         while (true) {
             Deployment deployment = current.get();
             if (!deployment.acquire()) {
@@ -145,7 +168,8 @@ final class ServingModel implements Model {
                 continue;
             }
             try {
-                return deployment.run(inputs);
+                request.accept(deployment);
+                return;
             } finally {
                 deployment.release();
             }

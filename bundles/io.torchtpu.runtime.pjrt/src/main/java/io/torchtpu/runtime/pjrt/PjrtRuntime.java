@@ -144,10 +144,43 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
 
         @Override
         public List<HostTensor> run(List<HostTensor> inputs, List<DeviceBuffer> resident) {
+            List<HostTensor> outputs = new ArrayList<>();
+            execute(inputs, resident, results -> {
+                for (PjrtBuffer result : results) {
+                    HostTensor output = HostTensor.allocate(TensorType.of(dtype(result.elementType()), result.dims()));
+                    result.toHost(output.data());
+                    outputs.add(output);
+                }
+            });
+            return outputs;
+        }
+
+        @Override
+        public void run(List<HostTensor> inputs, List<DeviceBuffer> resident, List<HostTensor> outputs) {
+            execute(inputs, resident, results -> {
+                if (results.length != outputs.size()) {
+                    throw new IllegalArgumentException(executable.name() + " returns " + results.length + " outputs, "
+                            + outputs.size() + " output tensors were given");
+                }
+                for (int i = 0; i < results.length; i++) {
+                    TensorType type = TensorType.of(dtype(results[i].elementType()), results[i].dims());
+                    if (!outputs.get(i).type().equals(type)) {
+                        throw new IllegalArgumentException("output " + i + " of " + executable.name() + " is " + type
+                                + ", the tensor given for it is " + outputs.get(i).type());
+                    }
+                }
+                for (int i = 0; i < results.length; i++) {
+                    results[i].toHost(outputs.get(i).data());
+                }
+            });
+        }
+
+        /** Uploads the inputs, executes with the resident buffers after them, hands the results over, frees them. */
+        private void execute(List<HostTensor> inputs, List<DeviceBuffer> resident, java.util.function.Consumer<PjrtBuffer[]> results) {
             PjrtClient client = executable.client();
             PjrtBuffer[] uploaded = new PjrtBuffer[inputs.size()];
             PjrtBuffer[] arguments = new PjrtBuffer[inputs.size() + resident.size()];
-            PjrtBuffer[] results = null;
+            PjrtBuffer[] outputs = null;
             try {
                 for (int i = 0; i < uploaded.length; i++) {
                     HostTensor input = Objects.requireNonNull(inputs.get(i), "input " + i);
@@ -161,18 +194,11 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
                     }
                     arguments[uploaded.length + i] = buffer.buffer;
                 }
-                results = executable.execute(arguments);
-                List<HostTensor> outputs = new ArrayList<>(results.length);
-                for (PjrtBuffer result : results) {
-                    TensorType type = TensorType.of(dtype(result.elementType()), result.dims());
-                    HostTensor output = HostTensor.allocate(type);
-                    result.toHost(output.data());
-                    outputs.add(output);
-                }
-                return outputs;
+                outputs = executable.execute(arguments);
+                results.accept(outputs);
             } finally {
                 closeAll(uploaded);
-                closeAll(results);
+                closeAll(outputs);
             }
         }
 
