@@ -12,7 +12,8 @@ import java.util.List;
  */
 final class Families {
     static final List<Class<?>> ALL = List.of(ElementwiseOps.class, ActivationOps.class, LinearAlgebraOps.class,
-            ReductionOps.class, ShapeOps.class);
+            ReductionOps.class, ShapeOps.class,
+            IndexingOps.class, CreationOps.class, ConversionOps.class);
 
     private Families() {
     }
