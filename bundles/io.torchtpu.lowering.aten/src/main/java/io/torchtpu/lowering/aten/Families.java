@@ -13,7 +13,7 @@ import java.util.List;
 final class Families {
     static final List<Class<?>> ALL = List.of(ElementwiseOps.class, ActivationOps.class, LinearAlgebraOps.class,
             ReductionOps.class, ShapeOps.class,
-            IndexingOps.class, CreationOps.class, ConversionOps.class);
+            IndexingOps.class, RearrangeOps.class, CreationOps.class, ConversionOps.class, StatisticOps.class, ScanOps.class);
 
     private Families() {
     }
