@@ -11,6 +11,7 @@
  */
 #include <dlfcn.h>
 #include <jni.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,22 +231,59 @@ JNIFN(jobjectArray, pluginAttributes)(JNIEnv *env, jclass cls, jlong api) {
   return named_values(env, a.attributes, a.num_attributes);
 }
 
-/* ------------------------------------------------------------------ client */
-
-/* names[i] with values[i] of type String, Long/Integer, long[], Float/Double or Boolean. */
-JNIFN(jlong, clientCreate)(JNIEnv *env, jclass cls, jlong api, jobjectArray names, jobjectArray values) {
+/* getenv, which sees what setEnvironmentDefault set (System.getenv does not). */
+JNIFN(jstring, getEnvironment)(JNIEnv *env, jclass cls, jstring jname) {
   (void)cls;
-  jsize n = names == NULL ? 0 : (*env)->GetArrayLength(env, names);
-  PJRT_NamedValue *nv = calloc(n > 0 ? (size_t)n : 1, sizeof *nv);
-  const char **cnames = calloc(n > 0 ? (size_t)n : 1, sizeof *cnames);
-  const char **cstrs = calloc(n > 0 ? (size_t)n : 1, sizeof *cstrs);
-  int64_t **arrays = calloc(n > 0 ? (size_t)n : 1, sizeof *arrays);
-  jobject *refs = calloc(n > 0 ? 2 * (size_t)n : 1, sizeof *refs);
-  jlong result = 0;
-  if (nv == NULL || cnames == NULL || cstrs == NULL || arrays == NULL || refs == NULL) {
-    throw_class(env, "java/lang/OutOfMemoryError", "client options");
-    goto done;
+  const char *name = (*env)->GetStringUTFChars(env, jname, NULL);
+  if (name == NULL) return NULL;
+  const char *now = getenv(name);
+  jstring out = now != NULL ? (*env)->NewStringUTF(env, now) : NULL;
+  (*env)->ReleaseStringUTFChars(env, jname, name);
+  return out;
+}
+
+/* ------------------------------------------------------------ named values in */
+
+/* Java (String[] names, Object[] values) -> PJRT_NamedValue[]; release with
+ * named_values_free. Values: String, Number (Float/Double are floats), Boolean, long[]. */
+typedef struct {
+  jsize n;
+  PJRT_NamedValue *nv;
+  const char **cnames;
+  const char **cstrs;
+  int64_t **arrays;
+  jobject *refs;
+} NamedValuesIn;
+
+static void named_values_free(JNIEnv *env, NamedValuesIn *in) {
+  for (jsize i = 0; i < in->n && in->refs != NULL && in->cnames != NULL; i++) {
+    if (in->cnames[i] != NULL) (*env)->ReleaseStringUTFChars(env, (jstring)in->refs[2 * i], in->cnames[i]);
+    if (in->cstrs != NULL && in->cstrs[i] != NULL)
+      (*env)->ReleaseStringUTFChars(env, (jstring)in->refs[2 * i + 1], in->cstrs[i]);
+    if (in->arrays != NULL) free(in->arrays[i]);
   }
+  free(in->nv);
+  free(in->cnames);
+  free(in->cstrs);
+  free(in->arrays);
+  free(in->refs);
+}
+
+/* Returns 0 with a pending exception on failure (in must still be freed). */
+static int named_values_in(JNIEnv *env, jobjectArray names, jobjectArray values, NamedValuesIn *in) {
+  memset(in, 0, sizeof *in);
+  jsize n = names == NULL ? 0 : (*env)->GetArrayLength(env, names);
+  size_t cap = n > 0 ? (size_t)n : 1;
+  in->nv = calloc(cap, sizeof *in->nv);
+  in->cnames = calloc(cap, sizeof *in->cnames);
+  in->cstrs = calloc(cap, sizeof *in->cstrs);
+  in->arrays = calloc(cap, sizeof *in->arrays);
+  in->refs = calloc(2 * cap, sizeof *in->refs);
+  if (in->nv == NULL || in->cnames == NULL || in->cstrs == NULL || in->arrays == NULL || in->refs == NULL) {
+    throw_class(env, "java/lang/OutOfMemoryError", "named values");
+    return 0;
+  }
+  in->n = n;
   jclass cString = (*env)->FindClass(env, "java/lang/String");
   jclass cNumber = (*env)->FindClass(env, "java/lang/Number");
   jclass cFloat = (*env)->FindClass(env, "java/lang/Float");
@@ -258,62 +296,66 @@ JNIFN(jlong, clientCreate)(JNIEnv *env, jclass cls, jlong api, jobjectArray name
   for (jsize i = 0; i < n; i++) {
     jstring name = (jstring)(*env)->GetObjectArrayElement(env, names, i);
     jobject value = (*env)->GetObjectArrayElement(env, values, i);
-    refs[2 * i] = name;
-    refs[2 * i + 1] = value;
-    cnames[i] = (*env)->GetStringUTFChars(env, name, NULL);
-    if (cnames[i] == NULL) goto done;
-    nv[i].struct_size = PJRT_NamedValue_STRUCT_SIZE;
-    nv[i].name = cnames[i];
-    nv[i].name_size = strlen(cnames[i]);
+    in->refs[2 * i] = name;
+    in->refs[2 * i + 1] = value;
+    in->cnames[i] = (*env)->GetStringUTFChars(env, name, NULL);
+    if (in->cnames[i] == NULL) return 0;
+    PJRT_NamedValue *v = &in->nv[i];
+    v->struct_size = PJRT_NamedValue_STRUCT_SIZE;
+    v->name = in->cnames[i];
+    v->name_size = strlen(in->cnames[i]);
     if ((*env)->IsInstanceOf(env, value, cString)) {
-      cstrs[i] = (*env)->GetStringUTFChars(env, (jstring)value, NULL);
-      if (cstrs[i] == NULL) goto done;
-      nv[i].type = PJRT_NamedValue_kString;
-      nv[i].string_value = cstrs[i];
-      nv[i].value_size = strlen(cstrs[i]);
+      in->cstrs[i] = (*env)->GetStringUTFChars(env, (jstring)value, NULL);
+      if (in->cstrs[i] == NULL) return 0;
+      v->type = PJRT_NamedValue_kString;
+      v->string_value = in->cstrs[i];
+      v->value_size = strlen(in->cstrs[i]);
     } else if ((*env)->IsInstanceOf(env, value, cFloat) || (*env)->IsInstanceOf(env, value, cDouble)) {
-      nv[i].type = PJRT_NamedValue_kFloat;
-      nv[i].float_value = (*env)->CallFloatMethod(env, value, floatValue);
-      nv[i].value_size = 1;
+      v->type = PJRT_NamedValue_kFloat;
+      v->float_value = (*env)->CallFloatMethod(env, value, floatValue);
+      v->value_size = 1;
     } else if ((*env)->IsInstanceOf(env, value, cNumber)) {
-      nv[i].type = PJRT_NamedValue_kInt64;
-      nv[i].int64_value = (*env)->CallLongMethod(env, value, longValue);
-      nv[i].value_size = 1;
+      v->type = PJRT_NamedValue_kInt64;
+      v->int64_value = (*env)->CallLongMethod(env, value, longValue);
+      v->value_size = 1;
     } else if ((*env)->IsInstanceOf(env, value, cBool)) {
-      nv[i].type = PJRT_NamedValue_kBool;
-      nv[i].bool_value = (*env)->CallBooleanMethod(env, value, boolValue);
-      nv[i].value_size = 1;
+      v->type = PJRT_NamedValue_kBool;
+      v->bool_value = (*env)->CallBooleanMethod(env, value, boolValue);
+      v->value_size = 1;
     } else if ((*env)->IsInstanceOf(env, value, cLongArr)) {
       jsize len = (*env)->GetArrayLength(env, (jlongArray)value);
-      arrays[i] = calloc(len > 0 ? (size_t)len : 1, sizeof(int64_t));
-      if (arrays[i] == NULL) { throw_class(env, "java/lang/OutOfMemoryError", "client options"); goto done; }
-      (*env)->GetLongArrayRegion(env, (jlongArray)value, 0, len, (jlong *)arrays[i]);
-      nv[i].type = PJRT_NamedValue_kInt64List;
-      nv[i].int64_array_value = arrays[i];
-      nv[i].value_size = (size_t)len;
+      in->arrays[i] = calloc(len > 0 ? (size_t)len : 1, sizeof(int64_t));
+      if (in->arrays[i] == NULL) {
+        throw_class(env, "java/lang/OutOfMemoryError", "named values");
+        return 0;
+      }
+      (*env)->GetLongArrayRegion(env, (jlongArray)value, 0, len, (jlong *)in->arrays[i]);
+      v->type = PJRT_NamedValue_kInt64List;
+      v->int64_array_value = in->arrays[i];
+      v->value_size = (size_t)len;
     } else {
-      throw_class(env, "java/lang/IllegalArgumentException", "unsupported client option value type");
-      goto done;
+      throw_class(env, "java/lang/IllegalArgumentException", "unsupported named value type");
+      return 0;
     }
-    if ((*env)->ExceptionCheck(env)) goto done;
+    if ((*env)->ExceptionCheck(env)) return 0;
   }
-  {
+  return 1;
+}
+
+/* ------------------------------------------------------------------ client */
+
+/* names[i] with values[i] of type String, Long/Integer, long[], Float/Double or Boolean. */
+JNIFN(jlong, clientCreate)(JNIEnv *env, jclass cls, jlong api, jobjectArray names, jobjectArray values) {
+  (void)cls;
+  NamedValuesIn in;
+  jlong result = 0;
+  if (named_values_in(env, names, values, &in)) {
     INIT_ARGS(PJRT_Client_Create_Args, a);
-    a.create_options = nv;
-    a.num_options = (size_t)n;
+    a.create_options = in.nv;
+    a.num_options = (size_t)in.n;
     if (!check(env, API(api), API(api)->PJRT_Client_Create(&a))) result = HANDLE(a.client);
   }
-done:
-  for (jsize i = 0; i < n && refs != NULL && cnames != NULL; i++) {
-    if (cnames[i] != NULL) (*env)->ReleaseStringUTFChars(env, (jstring)refs[2 * i], cnames[i]);
-    if (cstrs != NULL && cstrs[i] != NULL) (*env)->ReleaseStringUTFChars(env, (jstring)refs[2 * i + 1], cstrs[i]);
-    if (arrays != NULL) free(arrays[i]);
-  }
-  free(nv);
-  free(cnames);
-  free(cstrs);
-  free(arrays);
-  free(refs);
+  named_values_free(env, &in);
   return result;
 }
 
@@ -816,4 +858,197 @@ JNIFN(void, eventDestroy)(JNIEnv *env, jclass cls, jlong api, jlong ev) {
   INIT_ARGS(PJRT_Event_Destroy_Args, a);
   a.event = PTR(PJRT_Event, ev);
   check(env, API(api), API(api)->PJRT_Event_Destroy(&a));
+}
+
+/* --------------------------------------------------------------- environment */
+
+/* setenv(name, value, 0) before a plugin is loaded: libtpu reads its settings
+ * (TPU_SKIP_MDS_QUERY ...) from the process environment, which Java cannot set.
+ * A value already there wins. Returns the value in effect afterwards. */
+JNIFN(jstring, setEnvironmentDefault)(JNIEnv *env, jclass cls, jstring jname, jstring jvalue) {
+  (void)cls;
+  const char *name = (*env)->GetStringUTFChars(env, jname, NULL);
+  if (name == NULL) return NULL;
+  const char *value = (*env)->GetStringUTFChars(env, jvalue, NULL);
+  if (value == NULL) {
+    (*env)->ReleaseStringUTFChars(env, jname, name);
+    return NULL;
+  }
+  if (setenv(name, value, 0) != 0) throw_class(env, "java/lang/IllegalArgumentException", "setenv failed");
+  const char *now = getenv(name);
+  jstring out = now != NULL ? (*env)->NewStringUTF(env, now) : NULL;
+  (*env)->ReleaseStringUTFChars(env, jvalue, value);
+  (*env)->ReleaseStringUTFChars(env, jname, name);
+  return out;
+}
+
+/* ---------------------------------------------------------------- topology */
+
+/* A plugin that predates a function leaves its slot outside its PJRT_Api (or NULL). */
+#define HAS_FN(p, fn) ((p)->struct_size > offsetof(PJRT_Api, fn) && (p)->fn != NULL)
+
+static int require_fn(JNIEnv *env, int present, const char *fn) {
+  if (present) return 1;
+  char msg[256];
+  snprintf(msg, sizeof msg, "this PJRT plugin does not implement %s", fn);
+  throw_pjrt_code(env, PJRT_Error_Code_UNIMPLEMENTED, msg, strlen(msg));
+  return 0;
+}
+
+/* PJRT_TopologyDescription_Create: a device topology without devices, for
+ * ahead-of-time compilation (libtpu takes names such as "v5e:2x2"). */
+JNIFN(jlong, topologyCreate)(JNIEnv *env, jclass cls, jlong api, jstring jname, jobjectArray names,
+                             jobjectArray values) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  if (!require_fn(env, HAS_FN(p, PJRT_TopologyDescription_Create), "PJRT_TopologyDescription_Create")) return 0;
+  NamedValuesIn in;
+  jlong result = 0;
+  const char *name = (*env)->GetStringUTFChars(env, jname, NULL);
+  if (name != NULL && named_values_in(env, names, values, &in)) {
+    INIT_ARGS(PJRT_TopologyDescription_Create_Args, a);
+    a.topology_name = name;
+    a.topology_name_size = strlen(name);
+    a.create_options = in.nv;
+    a.num_options = (size_t)in.n;
+    if (!check(env, p, p->PJRT_TopologyDescription_Create(&a))) result = HANDLE(a.topology);
+  }
+  if (name != NULL) {
+    named_values_free(env, &in);
+    (*env)->ReleaseStringUTFChars(env, jname, name);
+  }
+  return result;
+}
+
+JNIFN(void, topologyDestroy)(JNIEnv *env, jclass cls, jlong api, jlong topology) {
+  (void)cls;
+  INIT_ARGS(PJRT_TopologyDescription_Destroy_Args, a);
+  a.topology = PTR(PJRT_TopologyDescription, topology);
+  check(env, API(api), API(api)->PJRT_TopologyDescription_Destroy(&a));
+}
+
+/* {String platformName, String platformVersion, Object[] attributes, Object[] devices}
+ * where each device is {Integer id, String kind, String debugString, String toString,
+ * Integer processIndex, Object[] attributes}. */
+JNIFN(jobjectArray, topologyInfo)(JNIEnv *env, jclass cls, jlong api, jlong topology) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  PJRT_TopologyDescription *t = PTR(PJRT_TopologyDescription, topology);
+  INIT_ARGS(PJRT_TopologyDescription_PlatformName_Args, pn);
+  pn.topology = t;
+  if (check(env, p, p->PJRT_TopologyDescription_PlatformName(&pn))) return NULL;
+  INIT_ARGS(PJRT_TopologyDescription_PlatformVersion_Args, pv);
+  pv.topology = t;
+  if (check(env, p, p->PJRT_TopologyDescription_PlatformVersion(&pv))) return NULL;
+  INIT_ARGS(PJRT_TopologyDescription_Attributes_Args, ta);
+  ta.topology = t;
+  if (check(env, p, p->PJRT_TopologyDescription_Attributes(&ta))) return NULL;
+  INIT_ARGS(PJRT_TopologyDescription_GetDeviceDescriptions_Args, dd);
+  dd.topology = t;
+  if (check(env, p, p->PJRT_TopologyDescription_GetDeviceDescriptions(&dd))) return NULL;
+  jobjectArray devices = new_object_array(env, (jsize)dd.num_descriptions);
+  if (devices == NULL) return NULL;
+  for (size_t i = 0; i < dd.num_descriptions; i++) {
+    PJRT_DeviceDescription *d = dd.descriptions[i];
+    INIT_ARGS(PJRT_DeviceDescription_Id_Args, id);
+    id.device_description = d;
+    if (check(env, p, p->PJRT_DeviceDescription_Id(&id))) return NULL;
+    INIT_ARGS(PJRT_DeviceDescription_Kind_Args, kind);
+    kind.device_description = d;
+    if (check(env, p, p->PJRT_DeviceDescription_Kind(&kind))) return NULL;
+    INIT_ARGS(PJRT_DeviceDescription_DebugString_Args, dbg);
+    dbg.device_description = d;
+    if (check(env, p, p->PJRT_DeviceDescription_DebugString(&dbg))) return NULL;
+    INIT_ARGS(PJRT_DeviceDescription_ToString_Args, ts);
+    ts.device_description = d;
+    if (check(env, p, p->PJRT_DeviceDescription_ToString(&ts))) return NULL;
+    INIT_ARGS(PJRT_DeviceDescription_ProcessIndex_Args, pi);
+    pi.device_description = d;
+    if (check(env, p, p->PJRT_DeviceDescription_ProcessIndex(&pi))) return NULL;
+    INIT_ARGS(PJRT_DeviceDescription_Attributes_Args, at);
+    at.device_description = d;
+    if (check(env, p, p->PJRT_DeviceDescription_Attributes(&at))) return NULL;
+    jobjectArray one = new_object_array(env, 6);
+    if (one == NULL) return NULL;
+    (*env)->SetObjectArrayElement(env, one, 0, box_int(env, id.id));
+    (*env)->SetObjectArrayElement(env, one, 1, new_string(env, kind.device_kind, kind.device_kind_size));
+    (*env)->SetObjectArrayElement(env, one, 2, new_string(env, dbg.debug_string, dbg.debug_string_size));
+    (*env)->SetObjectArrayElement(env, one, 3, new_string(env, ts.to_string, ts.to_string_size));
+    (*env)->SetObjectArrayElement(env, one, 4, box_int(env, pi.process_index));
+    (*env)->SetObjectArrayElement(env, one, 5, named_values(env, at.attributes, at.num_attributes));
+    if ((*env)->ExceptionCheck(env)) return NULL;
+    (*env)->SetObjectArrayElement(env, devices, (jsize)i, one);
+    (*env)->DeleteLocalRef(env, one);
+  }
+  jobjectArray out = new_object_array(env, 4);
+  if (out == NULL) return NULL;
+  (*env)->SetObjectArrayElement(env, out, 0, new_string(env, pn.platform_name, pn.platform_name_size));
+  (*env)->SetObjectArrayElement(env, out, 1, new_string(env, pv.platform_version, pv.platform_version_size));
+  (*env)->SetObjectArrayElement(env, out, 2, named_values(env, ta.attributes, ta.num_attributes));
+  (*env)->SetObjectArrayElement(env, out, 3, devices);
+  return out;
+}
+
+/* PJRT_Compile: compiles for a topology without a client (deviceless AOT).
+ * Returns a PJRT_Executable (not loaded) that can be serialized and analysed. */
+JNIFN(jlong, topologyCompile)(JNIEnv *env, jclass cls, jlong api, jlong topology, jbyteArray code,
+                              jstring format, jbyteArray options) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  if (!require_fn(env, HAS_FN(p, PJRT_Compile), "PJRT_Compile")) return 0;
+  jsize code_len = (*env)->GetArrayLength(env, code);
+  jsize opt_len = (*env)->GetArrayLength(env, options);
+  jbyte *code_bytes = (*env)->GetByteArrayElements(env, code, NULL);
+  jbyte *opt_bytes = (*env)->GetByteArrayElements(env, options, NULL);
+  const char *fmt = (*env)->GetStringUTFChars(env, format, NULL);
+  jlong result = 0;
+  if (code_bytes != NULL && opt_bytes != NULL && fmt != NULL) {
+    INIT_ARGS(PJRT_Program, prog);
+    prog.code = (char *)code_bytes;
+    prog.code_size = (size_t)code_len;
+    prog.format = fmt;
+    prog.format_size = strlen(fmt);
+    INIT_ARGS(PJRT_Compile_Args, a);
+    a.topology = PTR(PJRT_TopologyDescription, topology);
+    a.program = &prog;
+    a.compile_options = (const char *)opt_bytes;
+    a.compile_options_size = (size_t)opt_len;
+    a.client = NULL;
+    if (!check(env, p, p->PJRT_Compile(&a))) result = HANDLE(a.executable);
+  }
+  if (fmt != NULL) (*env)->ReleaseStringUTFChars(env, format, fmt);
+  if (opt_bytes != NULL) (*env)->ReleaseByteArrayElements(env, options, opt_bytes, JNI_ABORT);
+  if (code_bytes != NULL) (*env)->ReleaseByteArrayElements(env, code, code_bytes, JNI_ABORT);
+  return result;
+}
+
+/* ------------------------------------------------------ executable analysis */
+
+/* long[11]: device {code, arguments, outputs, alias, temp}, host {code, arguments,
+ * outputs, alias, temp}, peak device memory (-1 if the plugin leaves it out). */
+JNIFN(jlongArray, executableMemoryStats)(JNIEnv *env, jclass cls, jlong api, jlong exe) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  if (!require_fn(env, HAS_FN(p, PJRT_Executable_GetCompiledMemoryStats), "PJRT_Executable_GetCompiledMemoryStats"))
+    return NULL;
+  INIT_ARGS(PJRT_Executable_GetCompiledMemoryStats_Args, a);
+  a.executable = PTR(PJRT_Executable, exe);
+  a.peak_memory_in_bytes = -1;
+  if (check(env, p, p->PJRT_Executable_GetCompiledMemoryStats(&a))) return NULL;
+  int64_t v[11] = {a.generated_code_size_in_bytes, a.argument_size_in_bytes, a.output_size_in_bytes,
+                   a.alias_size_in_bytes, a.temp_size_in_bytes, a.host_generated_code_size_in_bytes,
+                   a.host_argument_size_in_bytes, a.host_output_size_in_bytes, a.host_alias_size_in_bytes,
+                   a.host_temp_size_in_bytes, a.peak_memory_in_bytes};
+  return new_long_array(env, v, 11);
+}
+
+/* The plugin's cost properties (flops, bytes accessed ...) as Object[]{name, value, ...}. */
+JNIFN(jobjectArray, executableCostAnalysis)(JNIEnv *env, jclass cls, jlong api, jlong exe) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  if (!require_fn(env, HAS_FN(p, PJRT_Executable_GetCostAnalysis), "PJRT_Executable_GetCostAnalysis")) return NULL;
+  INIT_ARGS(PJRT_Executable_GetCostAnalysis_Args, a);
+  a.executable = PTR(PJRT_Executable, exe);
+  if (check(env, p, p->PJRT_Executable_GetCostAnalysis(&a))) return NULL;
+  return named_values(env, a.properties, a.num_properties);
 }

@@ -4,13 +4,16 @@ import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A compiled program without devices (PJRT_Executable): its name, output types and
- * serialization. Obtained from {@link PjrtLoadedExecutable#executable()}; close it when done.
+ * A compiled program without devices (PJRT_Executable): its name, output types,
+ * serialization, compiled memory statistics and cost analysis. Obtained from
+ * {@link PjrtLoadedExecutable#executable()} or, compiled ahead of time without devices, from
+ * {@link PjrtTopology#compile}; close it when done.
  */
 public final class PjrtExecutable implements AutoCloseable {
-  private final PjrtClient client;
+  private final long api;
   private final NativeResource resource;
   private final Cleaner.Cleanable cleanable;
   private final String name;
@@ -19,12 +22,17 @@ public final class PjrtExecutable implements AutoCloseable {
   private final List<TensorSpec> outputs;
 
   PjrtExecutable(PjrtClient client, long handle) {
-    this.client = client;
-    this.resource = new NativeResource("PjrtExecutable@" + Long.toHexString(handle), client.api(), handle,
-        PjrtNative::executableDestroy, client.resource());
+    this(client.api(), handle, client.resource());
+  }
+
+  /** An executable owned by its parent resource (a client), or by nothing (parent null: compiled for a topology). */
+  PjrtExecutable(long api, long handle, NativeResource parent) {
+    this.api = api;
+    this.resource = new NativeResource("PjrtExecutable@" + Long.toHexString(handle), api, handle,
+        PjrtNative::executableDestroy, parent);
     this.cleanable = NativeResource.CLEANER.register(this, resource);
     try {
-      Object[] info = PjrtNative.executableInfo(client.api(), handle);
+      Object[] info = PjrtNative.executableInfo(api, handle);
       this.name = (String) info[0];
       this.numReplicas = (Integer) info[1];
       this.numPartitions = (Integer) info[2];
@@ -64,7 +72,36 @@ public final class PjrtExecutable implements AutoCloseable {
   public byte[] serialize() {
     long h = resource.acquire();
     try {
-      return PjrtNative.executableSerialize(client.api(), h);
+      return PjrtNative.executableSerialize(api, h);
+    } finally {
+      resource.release();
+    }
+  }
+
+  /**
+   * What the compiler planned for device memory (HBM on a TPU or GPU) and host memory
+   * (PJRT_Executable_GetCompiledMemoryStats).
+   *
+   * @throws PjrtException UNIMPLEMENTED when the plugin does not report them
+   */
+  public CompiledMemoryStats memoryStats() {
+    long h = resource.acquire();
+    try {
+      return CompiledMemoryStats.of(PjrtNative.executableMemoryStats(api, h));
+    } finally {
+      resource.release();
+    }
+  }
+
+  /**
+   * The plugin's cost analysis (PJRT_Executable_GetCostAnalysis): properties such as
+   * {@code flops}, {@code bytes accessed}, {@code transcendentals}, {@code optimal_seconds};
+   * which ones depends on the plugin. Values are Float, Long, String, Boolean or long[].
+   */
+  public Map<String, Object> costAnalysis() {
+    long h = resource.acquire();
+    try {
+      return PjrtPlugin.namedValues(PjrtNative.executableCostAnalysis(api, h));
     } finally {
       resource.release();
     }

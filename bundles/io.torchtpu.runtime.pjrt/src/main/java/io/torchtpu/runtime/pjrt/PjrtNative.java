@@ -89,6 +89,20 @@ final class PjrtNative {
   static native long bufferHostSize(long api, long buffer);
   static native long bufferToHost(long api, long buffer, ByteBuffer dst, long offset, long size);
 
+  // environment, before a plugin loads
+  static native String setEnvironmentDefault(String name, String value);
+  static native String getEnvironment(String name);
+
+  // topologies and deviceless (ahead-of-time) compilation
+  static native long topologyCreate(long api, String name, String[] names, Object[] values);
+  static native void topologyDestroy(long api, long topology);
+  static native Object[] topologyInfo(long api, long topology);
+  static native long topologyCompile(long api, long topology, byte[] code, String format, byte[] options);
+
+  // executable analysis
+  static native long[] executableMemoryStats(long api, long exe);
+  static native Object[] executableCostAnalysis(long api, long exe);
+
   // events
   static native boolean eventIsReady(long api, long event);
   static native void eventCheck(long api, long event);

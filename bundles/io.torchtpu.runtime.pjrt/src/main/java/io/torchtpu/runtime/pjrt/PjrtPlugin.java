@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -56,7 +57,44 @@ public final class PjrtPlugin {
     } catch (IOException e) {
       throw new PjrtPluginLoadException("cannot resolve PJRT plugin path " + path + ": " + e.getMessage(), e);
     }
-    return LOADED.computeIfAbsent(real, p -> new PjrtPlugin(p, PjrtNative.loadPlugin(p.toString())));
+    return LOADED.computeIfAbsent(real, p -> {
+      SharedLibraryCheck.requireComplete(p);
+      return new PjrtPlugin(p, PjrtNative.loadPlugin(p.toString()));
+    });
+  }
+
+  /**
+   * Sets environment variables the plugin reads when it loads, then {@link #load(Path) loads}
+   * it. A variable the process already has keeps its value: an operator's setting wins. The
+   * variables are set in this process (libtpu, for one, reads TPU_* variables from there), so
+   * they matter only before the plugin's first load.
+   *
+   * @return the plugin; {@link #environmentInEffect} says what each variable ended up as
+   */
+  public static PjrtPlugin load(Path path, Map<String, String> environmentDefaults) {
+    setEnvironmentDefaults(environmentDefaults);
+    return load(path);
+  }
+
+  /** Sets each variable the process does not have yet; returns every one's value in effect. */
+  public static Map<String, String> setEnvironmentDefaults(Map<String, String> defaults) {
+    Map<String, String> inEffect = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : defaults.entrySet()) {
+      String name = Objects.requireNonNull(e.getKey(), "variable name");
+      if (name.isEmpty() || name.indexOf('=') >= 0) {
+        throw new IllegalArgumentException("not an environment variable name: '" + name + "'");
+      }
+      inEffect.put(name, PjrtNative.setEnvironmentDefault(name, Objects.requireNonNull(e.getValue(), name)));
+    }
+    return Collections.unmodifiableMap(inEffect);
+  }
+
+  /**
+   * The value a variable has in this process now (null when unset), including those set by
+   * {@link #setEnvironmentDefaults} (which {@link System#getenv} does not see).
+   */
+  public static String environmentInEffect(String name) {
+    return PjrtNative.getEnvironment(Objects.requireNonNull(name, "variable name"));
   }
 
   /**
@@ -132,6 +170,18 @@ public final class PjrtPlugin {
   /** Creates a client with plugin-specific named options (e.g. {@code cpu_device_count=4}). */
   public PjrtClient createClient(Map<String, ?> options) {
     return PjrtClient.create(this, options);
+  }
+
+  /**
+   * A device topology for ahead-of-time compilation without devices (PJRT_TopologyDescription_Create),
+   * e.g. libtpu's {@code v5e:2x2}, {@code v4:2x2x1} or {@code tpu7x:2x2x1}. Initializes the plugin first.
+   *
+   * @param options plugin-specific named options (String, Number, Boolean or long[] values)
+   * @throws PjrtException with the plugin's message when it does not know the topology, or
+   *     UNIMPLEMENTED when the plugin has no topologies
+   */
+  public PjrtTopology createTopology(String name, Map<String, ?> options) {
+    return PjrtTopology.create(this, name, options);
   }
 
   long api() {
