@@ -285,7 +285,8 @@ final class GraphConverter {
         for (int i = 0; i < inputs.size(); i++) {
             Argument argument = arguments.getPointer(i);
             String name = argument.name().getString();
-            String type = argument.type().get().str().getString();
+            // the real type: the fake one spells ScalarType, Layout and MemoryFormat as int
+            String type = argument.real_type().get().str().getString();
             Slot slot = inputs.get(i);
             if (slot.isStatic() && slot.concrete().isNone()) {
                 continue;
