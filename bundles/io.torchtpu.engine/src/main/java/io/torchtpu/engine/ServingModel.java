@@ -135,9 +135,9 @@ final class ServingModel implements Model {
 
     /** Checks the inputs, recompiles if stale, runs on the current deployment, and counts the request. */
     private void serve(List<HostTensor> inputs, java.util.function.Consumer<Deployment> request) {
-        checkInputs(inputs);
         long start = System.nanoTime();
         try {
+            checkInputs(inputs);
             String orphaned = orphanedBecause;
             if (orphaned != null) {
                 throw new io.torchtpu.api.BackendUnavailableException("model " + name + " cannot run: " + orphaned

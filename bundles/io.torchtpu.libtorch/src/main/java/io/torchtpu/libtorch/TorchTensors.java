@@ -34,20 +34,17 @@ public final class TorchTensors {
         };
     }
 
+    /**
+     * The dtype of a libtorch scalar type. Compared by the native value: an enum that native code hands
+     * back does not take part in a Java {@code switch} reliably.
+     */
     public static DType dtype(ScalarType type) {
-        return switch (type) {
-            case Double -> DType.F64;
-            case Float -> DType.F32;
-            case Half -> DType.F16;
-            case BFloat16 -> DType.BF16;
-            case Long -> DType.I64;
-            case Int -> DType.I32;
-            case Short -> DType.I16;
-            case Char -> DType.I8;
-            case Byte -> DType.U8;
-            case Bool -> DType.BOOL;
-            default -> throw new IllegalArgumentException("libtorch's " + type + " has no TorchTPU dtype");
-        };
+        for (DType dtype : DType.values()) {
+            if (scalarType(dtype).value == type.value) {
+                return dtype;
+            }
+        }
+        throw new IllegalArgumentException("libtorch's " + type + " has no TorchTPU dtype");
     }
 
     /** A libtorch tensor over the host tensor's bytes, without copying them; it must not outlive {@code host}. */
