@@ -45,6 +45,11 @@ final class Events {
     }
     try {
       PjrtNative.eventCheck(api, event);
+    } catch (PjrtException e) {
+      // the device's message alone does not say which operation failed
+      PjrtException named = new PjrtException(e.code(), e.pjrtMessage() + " (while waiting for " + what + ")");
+      named.initCause(e);
+      throw named;
     } finally {
       PjrtNative.eventDestroy(api, event);
     }

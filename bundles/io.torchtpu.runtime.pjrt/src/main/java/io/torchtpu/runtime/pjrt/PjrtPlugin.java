@@ -57,7 +57,10 @@ public final class PjrtPlugin {
     } catch (IOException e) {
       throw new PjrtPluginLoadException("cannot resolve PJRT plugin path " + path + ": " + e.getMessage(), e);
     }
-    return LOADED.computeIfAbsent(real, p -> new PjrtPlugin(p, PjrtNative.loadPlugin(p.toString())));
+    return LOADED.computeIfAbsent(real, p -> {
+      SharedLibraryCheck.requireComplete(p);
+      return new PjrtPlugin(p, PjrtNative.loadPlugin(p.toString()));
+    });
   }
 
   /**
