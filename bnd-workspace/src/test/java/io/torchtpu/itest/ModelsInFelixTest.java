@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.torchtpu.api.HostTensor;
 import io.torchtpu.api.Model;
+import io.torchtpu.api.ReferenceRunner;
 import io.torchtpu.api.TorchTpu;
 import io.torchtpu.api.TraceException;
 import io.torchtpu.api.TraceOptions;
@@ -58,6 +59,31 @@ class ModelsInFelixTest {
             assertTrue(error <= TOLERANCE, name + " output " + i + ": relative error " + error);
         }
         assertEquals(1, model.stats().requests());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp", "resnet18", "mobilenet_v2", "bert", "gpt2"})
+    void theTorchScriptArchiveMatchesPyTorchAndLibtorch(String name) throws Exception {
+        java.nio.file.Path archive = Fixtures.directory(name).resolve("model.pt");
+        Model model = engine.load(name + "-ts", archive, "cpu", TraceOptions.defaults());
+        List<HostTensor> inputs = Fixtures.inputs(name);
+        List<HostTensor> outputs = model.run(inputs);
+        List<HostTensor> reference = Fixtures.reference(name);
+        ServiceTracker<ReferenceRunner, ReferenceRunner> runners = new ServiceTracker<>(context, ReferenceRunner.class, null);
+        runners.open();
+        try {
+            ReferenceRunner libtorch = runners.waitForService(TimeUnit.SECONDS.toMillis(30));
+            assertNotNull(libtorch, "the libtorch reference runner should run");
+            List<HostTensor> fromLibtorch = libtorch.run(archive, inputs);
+            for (int i = 0; i < outputs.size(); i++) {
+                double stored = Fixtures.relativeError(outputs.get(i), reference.get(i));
+                double live = Fixtures.relativeError(outputs.get(i), fromLibtorch.get(i));
+                assertTrue(stored <= TOLERANCE, name + " output " + i + " against the stored reference: " + stored);
+                assertTrue(live <= TOLERANCE, name + " output " + i + " against libtorch now: " + live);
+            }
+        } finally {
+            runners.close();
+        }
     }
 
     @Test
