@@ -13,7 +13,8 @@ import java.util.List;
 final class Families {
     static final List<Class<?>> ALL = List.of(ElementwiseOps.class, ActivationOps.class, LinearAlgebraOps.class,
             ReductionOps.class, ShapeOps.class,
-            IndexingOps.class, RearrangeOps.class, CreationOps.class, ConversionOps.class, StatisticOps.class, ScanOps.class);
+            IndexingOps.class, RearrangeOps.class, CreationOps.class, ConversionOps.class, StatisticOps.class, ScanOps.class,
+            ConvolutionOps.class, PoolingOps.class, NormalizationOps.class, AttentionOps.class, InPlaceOps.class);
 
     private Families() {
     }
