@@ -92,7 +92,8 @@ public final class FeatureManager {
         active.put(name, new ActiveFeature(name, file, feature, bundleIds));
         // what this feature brought may complete a feature added earlier
         retryPending(name);
-        problems.forEach(LOG::warn);
+        // a problem may go away when a later feature brings what is missing: the caller reports what remains
+        problems.forEach(problem -> LOG.debug("{}", problem));
         LOG.info("feature {} added: {} of {} bundles active", name, countActive(bundleIds), feature.getBundles().size());
         return new Report(name, bundleNames(bundleIds), List.copyOf(problems));
     }

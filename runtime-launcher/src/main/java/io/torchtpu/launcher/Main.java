@@ -84,9 +84,8 @@ public final class Main implements Runnable {
         }
     }
 
-    static int printStartProblems(Container container, PrintWriter err) {
-        container.startProblems().forEach(problem -> err.println("problem: " + problem));
-        err.flush();
+    /** The container has logged each problem at WARN already; this counts them for the exit code. */
+    static int countStartProblems(Container container) {
         return container.startProblems().size();
     }
 
@@ -106,7 +105,7 @@ public final class Main implements Runnable {
                 PrintWriter out = spec.commandLine().getOut();
                 out.print(FeatureCommands.format(container.features().list()));
                 out.flush();
-                return printStartProblems(container, spec.commandLine().getErr()) == 0 ? 0 : 1;
+                return countStartProblems(container) == 0 ? 0 : 1;
             }
         }
     }
@@ -126,7 +125,7 @@ public final class Main implements Runnable {
         public Integer call() throws InterruptedException {
             ContainerOptions options = args.options().addFeature("shell").frameworkProperty("gosh.args", "");
             try (Container container = Container.start(options)) {
-                printStartProblems(container, spec.commandLine().getErr());
+                countStartProblems(container);
                 container.awaitStop();
                 return 0;
             }
@@ -136,7 +135,7 @@ public final class Main implements Runnable {
     /** Runs Gogo command lines in a container with the shell feature; exit 1 when one reports an error. */
     static int runCommands(ContainerOptions options, List<String> commandLines, PrintWriter out, PrintWriter err) {
         try (Container container = Container.start(options.addFeature("shell"))) {
-            int problems = printStartProblems(container, err);
+            int problems = countStartProblems(container);
             boolean failed = false;
             try (GogoSession session = new GogoSession(container.bundleContext())) {
                 for (String commandLine : commandLines) {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code torchtpu run} and {@code torchtpu verify}: a model file end to end, in a container that has what it needs. */
 final class ModelCli {
     /** Everything a model needs from reading to running, and the reference runner for verify. */
-    static final List<String> MODEL_FEATURES = List.of("cpu", "lowering", "engine", "torchscript", "pt2", "libtorch");
+    static final List<String> MODEL_FEATURES = List.of("cpu", "lowering", "engine", "libtorch", "torchscript", "pt2");
 
     private ModelCli() {
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +63,53 @@ class TorchtpuCommandIT {
         Result result = torchtpu("", "exec", "-f", "demo", "-f", "libtorch", "torchtpu:mlp tpu-v9");
         assertEquals(1, result.exitCode(), result.stdout() + result.stderr());
         assertTrue(result.stdout().contains("error: no backend 'tpu-v9'"), result.stdout());
+    }
+
+    private static String fixture(String model, String file) {
+        return Path.of(System.getProperty("torchtpu.root"), "bnd-workspace/src/test/resources/models", model, file).toString();
+    }
+
+    @Test
+    void verifyChecksATorchScriptModelAgainstLibtorch() throws Exception {
+        Result result = torchtpu("", "verify", fixture("mlp", "model.pt"));
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        assertTrue(result.stdout().contains("reference: libtorch (torchscript)"), result.stdout());
+        assertTrue(result.stdout().matches("(?s).*output0 +\\[4, 10\\] +f32 .* PASS.*"), result.stdout());
+        assertTrue(result.stdout().contains("verify: PASS"), result.stdout());
+    }
+
+    @Test
+    void verifyChecksAnExportedProgramAgainstItsStoredReference() throws Exception {
+        Result result = torchtpu("", "verify", fixture("mlp", "model.pt2"));
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        assertTrue(result.stdout().contains("reference.safetensors"), result.stdout());
+        assertTrue(result.stdout().contains("verify: PASS"), result.stdout());
+    }
+
+    @Test
+    void runWritesItsOutputsToAFileAndVerifyFailsOnAWrongReference() throws Exception {
+        Path work = Files.createTempDirectory("torchtpu-run");
+        Path outputs = work.resolve("outputs.npz");
+        Result run = torchtpu("", "run", fixture("mlp", "model.pt2"), "--inputs", fixture("mlp", "inputs.safetensors"),
+                "--output", outputs.toString());
+        assertEquals(0, run.exitCode(), run.stdout() + run.stderr());
+        assertTrue(Files.size(outputs) > 0, "the outputs file is written");
+        assertTrue(run.stdout().contains("output0 tensor<4x10xf32>"), run.stdout());
+
+        // a copy of the model whose stored reference is another model's output: verify must say FAIL
+        Files.copy(Path.of(fixture("mlp", "model.pt2")), work.resolve("model.pt2"));
+        Files.copy(Path.of(fixture("mlp", "inputs.safetensors")), work.resolve("inputs.safetensors"));
+        Files.copy(Path.of(fixture("resnet18", "reference.safetensors")), work.resolve("reference.safetensors"));
+        Result verify = torchtpu("", "verify", work.resolve("model.pt2").toString());
+        assertEquals(1, verify.exitCode(), verify.stdout() + verify.stderr());
+        assertTrue(verify.stdout().contains("verify: FAIL"), verify.stdout());
+    }
+
+    @Test
+    void aMissingModelIsOneClearError() throws Exception {
+        Result result = torchtpu("", "run", "/nonexistent/model.pt2");
+        assertEquals(1, result.exitCode(), result.stdout() + result.stderr());
+        assertTrue(result.stdout().contains("error: /nonexistent/model.pt2: no such file"), result.stdout());
     }
 
     @Test
