@@ -289,15 +289,11 @@ final class NormalizationOps {
         HloValue[] moments = moments(b, in, dims);
         HloValue rstd = b.rsqrt(b.add(moments[1], b.constant(moments[1].type(), n.floatAttr("eps", 1e-5))));
         HloValue out = b.multiply(b.subtract(in, moments[0]), rstd);
-        long[] trailing = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            trailing[i] = axis + i;
-        }
         if (x.size() > 1) {
-            out = b.multiply(out, b.broadcastInDim(b.convert(x.get(1), dtype), out.shape(), trailing));
+            out = b.multiply(out, b.broadcastInDim(b.convert(x.get(1), dtype), out.shape(), dims));
         }
         if (x.size() > 2) {
-            out = b.add(out, b.broadcastInDim(b.convert(x.get(2), dtype), out.shape(), trailing));
+            out = b.add(out, b.broadcastInDim(b.convert(x.get(2), dtype), out.shape(), dims));
         }
         TensorType statType = layerNormStatType(n, axis);
         return List.of(b.convert(out, input.dtype()), b.convert(collapse(b, moments[0], dims, statType.shape()), statType.dtype()),
