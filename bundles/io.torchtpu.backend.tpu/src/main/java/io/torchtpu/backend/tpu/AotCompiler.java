@@ -57,7 +57,7 @@ public final class AotCompiler {
                     bytes(memory.tempBytes()), bytes(memory.codeBytes()), bytes(memory.totalDeviceBytes()),
                     memory.peakBytes() >= 0 ? ", peak " + bytes(memory.peakBytes()) : ""));
             out.append(String.format("cost: %.4g FLOPs, %.4g bytes accessed%s%n", flops(), bytesAccessed(),
-                    cost.containsKey("optimal_seconds") ? String.format(", XLA's own estimate %.3g s", number(cost.get("optimal_seconds"))) : ""));
+                    number(cost.get("optimal_seconds")) > 0 ? String.format(", XLA's own estimate %.3g s", number(cost.get("optimal_seconds"))) : ""));
             out.append(roofline).append('\n');
             return out.toString();
         }

@@ -100,7 +100,7 @@ public final class TpuBackend implements Backend {
         java.util.List<String> files = Libtpu.deviceFiles();
         return "no TPU chips to run on: looked for TPU device files (/dev/accel*, /dev/vfio/*) and found "
                 + (files.isEmpty() ? "none" : String.join(", ", files)) + "; libtpu " + plugin.path() + " (PJRT C API "
-                + plugin.apiVersion() + ") said: " + libtpuSaid + ". Run on the backend " + alternative
+                + plugin.apiVersion() + ") said: " + libtpuSaid.strip().replaceFirst("[.]+$", "") + ". Run on the backend " + alternative
                 + " instead (the engine's fallback), or compile ahead of time without chips: torchtpu compile MODEL"
                 + " --target tpu-v5e:2x2";
     }
