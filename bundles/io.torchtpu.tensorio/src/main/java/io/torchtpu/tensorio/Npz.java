@@ -27,6 +27,7 @@ import java.util.zip.ZipOutputStream;
  */
 public final class Npz {
     private static final String SUFFIX = ".npy";
+    private static final long MAX_DEFLATE_RATIO = 1032;
 
     private Npz() {
     }
@@ -40,8 +41,9 @@ public final class Npz {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException e) {
-            throw new TensorFileException(file, null, "not a .npz (zip) archive, or a truncated one: " + e.getMessage(), e);
+        } catch (ZipException | java.io.EOFException e) {
+            // a file cut short inside the zip's end record is an EOFException, not a ZipException
+            throw new TensorFileException(file, null, "not a .npz (zip) archive, or a truncated one: " + e, e);
         }
         try (zip) {
             if (zip.size() > limits.maxEntries()) {
@@ -65,6 +67,7 @@ public final class Npz {
                 if (tensors.containsKey(key)) {
                     throw new TensorFileException(file, name, "appears twice in the archive");
                 }
+                checkDeclaredSize(file, entry);
                 long remainingBudget = BigInteger.valueOf(limits.maxTotalBytes()).subtract(total).longValue();
                 TensorFileLimits entryLimits = new TensorFileLimits(limits.maxHeaderBytes(), limits.maxEntries(),
                         Math.max(0, Math.min(limits.maxTensorBytes(), remainingBudget)), limits.maxTotalBytes());
@@ -80,6 +83,24 @@ public final class Npz {
                 tensors.put(key, tensor);
             }
             return tensors;
+        }
+    }
+
+    /**
+     * The uncompressed size an entry declares is what the reader allocates, so it must be one the stored bytes can
+     * yield: equal to them when stored, at most DEFLATE's largest ratio (1032:1) when deflated. Otherwise a tiny
+     * archive could make the reader reserve gigabytes before it finds the data missing.
+     */
+    private static void checkDeclaredSize(Path file, ZipEntry entry) throws TensorFileException {
+        long declared = entry.getSize();
+        long compressed = entry.getCompressedSize();
+        if (declared < 0 || compressed < 0) {
+            throw new TensorFileException(file, entry.getName(), "does not declare its sizes in the archive's directory");
+        }
+        long possible = entry.getMethod() == ZipEntry.STORED ? compressed : compressed * MAX_DEFLATE_RATIO + 1024;
+        if (declared > possible) {
+            throw new TensorFileException(file, entry.getName(), "declares " + declared + " bytes from " + compressed
+                    + " stored bytes, more than they can hold (a corrupt or hostile archive)");
         }
     }
 

@@ -26,6 +26,7 @@ final class Pt2Archive implements AutoCloseable {
     static final String BYTEORDER_ENTRY = "byteorder";
     /** The archive versions this reader knows ({@code ARCHIVE_VERSION_VALUE} of PyTorch 2.10). */
     static final String KNOWN_ARCHIVE_VERSION = "0";
+    private static final long MAX_DEFLATE_RATIO = 1032;
 
     private final Path file;
     private final ZipFile zip;
@@ -182,6 +183,13 @@ final class Pt2Archive implements AutoCloseable {
         }
         if (size < 0) {
             throw error(relative, "does not declare its size");
+        }
+        // the declared size is what gets allocated: it must be one the stored bytes can yield (DEFLATE expands 1032:1 at most)
+        long stored = entry.getCompressedSize();
+        long possible = entry.getMethod() == ZipEntry.STORED ? stored : stored * MAX_DEFLATE_RATIO + 1024;
+        if (stored < 0 || size > possible) {
+            throw error(relative, "declares " + size + " bytes from " + stored + " stored bytes, more than they can hold "
+                    + "(a corrupted or hostile archive)");
         }
         byte[] data = new byte[(int) size];
         CRC32 crc = new CRC32();
