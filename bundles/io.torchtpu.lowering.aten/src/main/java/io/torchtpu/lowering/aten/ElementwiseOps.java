@@ -158,8 +158,17 @@ final class ElementwiseOps {
     static final AtenOp NEG = op("aten::neg").elementwise(DEFAULT).lower((c, n, x) -> c.builder().negate(x.get(0)));
     static final AtenOp ABS = op("aten::abs").elementwise(DEFAULT)
             .lower((c, n, x) -> x.get(0).dtype() == DType.BOOL || x.get(0).dtype() == DType.U8 ? x.get(0) : c.builder().abs(x.get(0)));
-    static final AtenOp SIGN = op("aten::sign").elementwise(DEFAULT)
-            .lower((c, n, x) -> x.get(0).dtype() == DType.BOOL ? x.get(0) : c.builder().sign(x.get(0)));
+    /** stablehlo.sign takes no unsigned operand (uint8's sign is x != 0) and keeps NaN, where PyTorch's sign(NaN) is 0. */
+    static final AtenOp SIGN = op("aten::sign").elementwise(DEFAULT).lower((c, n, x) -> {
+        FunctionBuilder b = c.builder();
+        HloValue in = x.get(0);
+        return switch (in.dtype()) {
+            case BOOL -> in;
+            case U8 -> b.convert(b.convert(in, DType.BOOL), DType.U8);
+            case F64, F32, F16, BF16 -> b.select(b.compare(Direction.NE, in, in), c.fill(in, 0), b.sign(in));
+            default -> b.sign(in);
+        };
+    });
 
     static final AtenOp ISNAN = op("aten::isnan").elementwise(ALWAYS_BOOL)
             .lower((c, n, x) -> x.get(0).dtype().isFloatingPoint() ? c.builder().compare(Direction.NE, x.get(0), x.get(0))

@@ -110,9 +110,15 @@ final class OpSamples {
             return harness;
         }
 
+        /** Checks the samples; an op none of whose samples libtorch accepted counts as a failure, not a pass. */
         void check(String op, List<Sample> samples) {
             checked.add(op);
-            failures.addAll(harness.check(op, samples));
+            int before = harness.samplesChecked;
+            List<String> found = harness.check(op, samples);
+            failures.addAll(found);
+            if (found.isEmpty() && harness.samplesChecked == before) {
+                failures.add(op + ": no sample was checked (libtorch refused all " + samples.size() + ")");
+            }
         }
 
         void assertNoFailures(String family) {
