@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
             "Runs PyTorch programs on PJRT devices (XLA CPU, TPUs, NVIDIA GPUs) inside an OSGi container.",
             "The container starts with the core feature; add others with --feature."},
         subcommands = {Main.Demo.class, ModelCli.Run.class, ModelCli.Verify.class, Main.Features.class, Main.Shell.class, Main.Exec.class,
-            Main.Ops.class, CompileCli.Compile.class, CommandLine.HelpCommand.class},
+            Main.Ops.class, CompileCli.Compile.class, BenchCli.Bench.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  torchtpu demo                      an MLP in StableHLO on the XLA CPU plugin, beside libtorch",
             "  torchtpu verify model.pt2          run a model on the CPU plugin and check it against its reference",
@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
             "  torchtpu features -f libtorch      also add the libtorch feature",
             "  torchtpu exec -f cpu torchtpu:backends   run Gogo command lines and stop",
             "  torchtpu ops                       which Core ATen ops are lowered, by which bundle, and the covered fraction",
+            "  torchtpu bench model.pt --batch 1,32 --json r.json --plot r.png   speed beside libtorch at its best",
             "  torchtpu compile model.pt2 --target tpu-v5e:2x2   compile for a TPU slice without chips; HBM, FLOPs, roofline",
             "",
             "Environment: TORCHTPU_JAVA_OPTS (JVM options), TORCHTPU_LOGBACK (a logback.xml), TORCHTPU_LOG_LEVEL."})

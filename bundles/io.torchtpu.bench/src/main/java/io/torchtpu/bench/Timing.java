@@ -1,0 +1,94 @@
+package io.torchtpu.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one step repeatedly and summarizes its latencies. Warm-up first (JIT, allocator, thread pools), then
+ * several rounds of equal length; the spread of the rounds' throughput tells how stable the figure is on a
+ * machine shared with others.
+ */
+final class Timing {
+    /** How long to measure, and how many rounds to split that into. */
+    record Plan(double warmupSeconds, int warmupMinimum, double seconds, int rounds, int roundMinimum) {
+        /** One warm-up and one measured iteration: what the test suite runs. */
+        static Plan smoke() {
+            return new Plan(0, 1, 0, 1, 1);
+        }
+
+        static Plan forSeconds(double seconds) {
+            return seconds <= 0 ? smoke() : new Plan(Math.min(1.0, seconds / 4), 3, seconds, 5, 3);
+        }
+    }
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    private Timing() {
+    }
+
+    /** Measures {@code step}; {@code itemsPerStep} (the batch) turns steps per second into items per second. */
+    static Map<String, Object> measure(Plan plan, int itemsPerStep, Step step) throws Exception {
+        return measure(plan, itemsPerStep, () -> { }, step);
+    }
+
+    /**
+     * As {@link #measure(Plan, int, Step)}, running {@code before} ahead of each step without timing it; a
+     * round's throughput then counts only the steps' time.
+     */
+    static Map<String, Object> measure(Plan plan, int itemsPerStep, Step before, Step step) throws Exception {
+        long warmupEnd = System.nanoTime() + (long) (plan.warmupSeconds() * 1e9);
+        for (int i = 0; i < plan.warmupMinimum() || System.nanoTime() < warmupEnd; i++) {
+            before.run();
+            step.run();
+        }
+        List<Long> samples = new ArrayList<>();
+        double[] roundThroughput = new double[plan.rounds()];
+        long roundNanos = (long) (plan.seconds() / plan.rounds() * 1e9);
+        for (int round = 0; round < plan.rounds(); round++) {
+            long roundStart = System.nanoTime();
+            long stepNanos = 0;
+            int steps = 0;
+            while (steps < plan.roundMinimum() || System.nanoTime() - roundStart < roundNanos) {
+                before.run();
+                long start = System.nanoTime();
+                step.run();
+                long elapsed = System.nanoTime() - start;
+                samples.add(elapsed);
+                stepNanos += elapsed;
+                steps++;
+            }
+            roundThroughput[round] = steps * (double) itemsPerStep / (stepNanos / 1e9);
+        }
+        return summary(samples, roundThroughput);
+    }
+
+    static Map<String, Object> summary(List<Long> samples, double[] roundThroughput) {
+        long[] sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+        double[] rounds = roundThroughput.clone();
+        Arrays.sort(rounds);
+        double median = rounds[rounds.length / 2];
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("iterations", sorted.length);
+        result.put("p50_ms", percentile(sorted, 0.50) / 1e6);
+        result.put("p99_ms", percentile(sorted, 0.99) / 1e6);
+        result.put("min_ms", sorted[0] / 1e6);
+        result.put("mean_ms", Arrays.stream(sorted).average().orElse(0) / 1e6);
+        result.put("throughput_per_s", median);
+        result.put("throughput_min_per_s", rounds[0]);
+        result.put("throughput_max_per_s", rounds[rounds.length - 1]);
+        // (max - min) / median of the rounds' throughputs, in percent
+        result.put("spread_pct", median == 0 ? 0.0 : (rounds[rounds.length - 1] - rounds[0]) / median * 100);
+        return result;
+    }
+
+    /** The nearest-rank percentile of sorted samples. */
+    static double percentile(long[] sorted, double fraction) {
+        int rank = (int) Math.ceil(fraction * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+}
