@@ -69,6 +69,11 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         @AttributeDefinition(description = "Folder of the compile cache; empty for $TORCHTPU_CACHE/executables "
                 + "(~/.cache/torchtpu/executables), 'none' to compile every time.")
         String cacheDirectory() default "";
+
+        @AttributeDefinition(description = "Options every compile gets, NAME=VALUE: XLA debug options such as "
+                + "xla_cpu_multi_thread_eigen=false (true/false are booleans, whole numbers integers, the rest strings), "
+                + "num_replicas, num_partitions. Part of the compile cache's key.")
+        String[] compileOptions() default {};
     }
 
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
@@ -78,10 +83,12 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
     private volatile Config config;
     private ExecutorService executor;
     private ExecutableCache cache;
+    private Map<String, Object> compileOptions = Map.of();
 
     @Activate
     void activate(Config config) {
         this.config = config;
+        this.compileOptions = parseCompileOptions(config.compileOptions());
         this.cache = cacheFor(config.cacheDirectory());
         int threads = config.threads() > 0 ? config.threads() : java.lang.Runtime.getRuntime().availableProcessors();
         AtomicInteger counter = new AtomicInteger();
@@ -90,6 +97,25 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    /** NAME=VALUE lines as typed compile options, in a stable order (they are part of the cache key). */
+    static Map<String, Object> parseCompileOptions(String[] lines) {
+        Map<String, Object> options = new java.util.TreeMap<>();
+        for (String line : lines == null ? new String[0] : lines) {
+            int equals = line.indexOf('=');
+            if (line.isBlank()) {
+                continue;
+            }
+            if (equals <= 0) {
+                throw new IllegalArgumentException("compile option '" + line + "' is not NAME=VALUE");
+            }
+            String value = line.substring(equals + 1).trim();
+            Object typed = value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false") ? (Object) Boolean.valueOf(value)
+                    : value.matches("-?\\d+") ? (Object) Long.valueOf(value) : value;
+            options.put(line.substring(0, equals).trim(), typed);
+        }
+        return java.util.Collections.unmodifiableMap(options);
     }
 
     private static ExecutableCache cacheFor(String configured) {
@@ -219,11 +245,13 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         LoweredModule lowered = current.lower(graph, backendId);
         long lowered_ns = System.nanoTime();
         Runtime runtime = backend.runtime();
-        String key = ExecutableCache.key(lowered.fingerprint(), runtime.identity(), new java.util.TreeMap<>(lowered.providers()).toString(), "{}");
+        Map<String, Object> options = compileOptions;
+        String key = ExecutableCache.key(lowered.fingerprint(), runtime.identity(), new java.util.TreeMap<>(lowered.providers()).toString(),
+                options.toString());
         Executable executable = cache == null ? null : cache.get(key).map(bytes -> loadCached(runtime, bytes, name)).orElse(null);
         boolean fromCache = executable != null;
         if (executable == null) {
-            executable = runtime.compile(lowered.text(), Map.of());
+            executable = runtime.compile(lowered.text(), options);
             if (cache != null) {
                 try {
                     cache.put(key, executable.serialize());
