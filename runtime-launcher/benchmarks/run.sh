@@ -18,7 +18,7 @@ for model in ${MODELS:-mlp bert gpt2 resnet18 mobilenet_v2}; do
   echo "run.sh: $model ..." >&2
   TORCHTPU_LOG_LEVEL="${TORCHTPU_LOG_LEVEL:-WARN}" "$root/runtime-launcher/target/torchtpu/bin/torchtpu" bench \
       "$models_dir/$model/model.pt" --batch "${BATCHES:-1,8,32}" --seconds "${SECONDS_PER_FIGURE:-2}" \
-      --json "$out/$model.json" --plot "$out/$model.png" | tee "$out/$model.txt"
+      --json "$out/$model.json" --plot "$out/$model.png" | tee "$out/$model.txt" || echo "run.sh: $model failed" >&2
 done
 cat "$out"/*.txt > "$here/results/latest.txt"
 echo "run.sh: results in $out" >&2

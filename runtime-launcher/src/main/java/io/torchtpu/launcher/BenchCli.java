@@ -101,14 +101,17 @@ final class BenchCli {
             String threadCounts = threads != null ? threads : cores == 1 ? "1" : "1," + cores;
             List<String> policyList = Arrays.stream(policies.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
             List<JsonObject> children = new ArrayList<>();
-            for (int i = 0; i < policyList.size(); i++) {
-                // the first process also measures the product and the sgemm peak; the others libtorch and contention
-                String parts = i == 0 ? "product,sgemm,contention,libtorch" : "contention,libtorch";
+            // libtorch in one process per wait policy (then, in the same process, the product right after libtorch
+            // ran: whether their thread pools fight); the product and the sgemm peak in a process of their own
+            List<String[]> runs = new ArrayList<>();
+            policyList.forEach(policy -> runs.add(new String[] {policy, "libtorch,contention"}));
+            runs.add(new String[] {"PASSIVE", "product,sgemm"});
+            for (String[] run : runs) {
                 String line = String.join(" ", "torchtpu:bench", ModelCli.quoted(model), backend, batches,
-                        String.valueOf(seconds), parts, threadCounts, variants);
-                err.println("bench: OMP_WAIT_POLICY=" + policyList.get(i) + ": " + parts);
+                        String.valueOf(seconds), run[1], threadCounts, variants);
+                err.println("bench: OMP_WAIT_POLICY=" + run[0] + ": " + run[1]);
                 err.flush();
-                children.add(runChild(line, policyList.get(i), err));
+                children.add(runChild(line, run[0], err));
             }
             JsonObject merged = merge(children, cores);
             out.print(BenchReport.table(merged));
@@ -172,16 +175,16 @@ final class BenchCli {
         document.add("date", Instant.now().toString());
         document.add("cores", cores);
         document.add("cpu", cpuModel());
-        if (first.containsKey("sgemm")) {
-            document.add("sgemm", first.getJsonObject("sgemm"));
-        }
+        Optional<JsonObject> sgemm = children.stream().filter(c -> c.containsKey("sgemm")).map(c -> c.getJsonObject("sgemm")).findFirst();
+        sgemm.ifPresent(value -> document.add("sgemm", value));
         JsonArrayBuilder processes = Json.createArrayBuilder();
         JsonArrayBuilder rows = Json.createArrayBuilder();
         JsonArrayBuilder contention = Json.createArrayBuilder();
         List<JsonObject> allRows = new ArrayList<>();
         for (JsonObject child : children) {
             String policy = child.getString("omp_wait_policy");
-            processes.add(Json.createObjectBuilder().add("omp_wait_policy", policy).add("peak_rss_mib", child.getJsonNumber("peak_rss_mib")));
+            processes.add(Json.createObjectBuilder().add("omp_wait_policy", policy).add("measured", child.getString("parts", ""))
+                    .add("peak_rss_mib", child.getJsonNumber("peak_rss_mib")));
             for (JsonValue value : child.getJsonArray("rows")) {
                 JsonObject row = value.asJsonObject();
                 if (row.containsKey("contention")) {
@@ -199,7 +202,7 @@ final class BenchCli {
         document.add("processes", processes);
         document.add("rows", rows);
         document.add("contention", contention);
-        double peak = first.containsKey("sgemm") ? first.getJsonObject("sgemm").getJsonNumber("gflops_peak").doubleValue() : Double.NaN;
+        double peak = sgemm.map(value -> value.getJsonNumber("gflops_peak").doubleValue()).orElse(Double.NaN);
         document.add("summary", summary(allRows, peak));
         return document.build();
     }

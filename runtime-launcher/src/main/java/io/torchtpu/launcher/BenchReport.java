@@ -45,8 +45,8 @@ final class BenchReport {
         }
         for (JsonValue value : document.getJsonArray("processes")) {
             JsonObject process = value.asJsonObject();
-            text.append(String.format(Locale.ROOT, "  peak RSS (OMP_WAIT_POLICY=%s process): %.0f MiB%n", process.getString("omp_wait_policy"),
-                    BenchCli.number(process, "peak_rss_mib")));
+            text.append(String.format(Locale.ROOT, "  peak RSS of the process that measured %s (OMP_WAIT_POLICY=%s): %.0f MiB%n",
+                    process.getString("measured", "?"), process.getString("omp_wait_policy"), BenchCli.number(process, "peak_rss_mib")));
         }
         for (JsonValue value : document.getJsonArray("contention")) {
             JsonObject contention = value.asJsonObject();
