@@ -22,6 +22,6 @@ fi
 ${CC:-gcc} -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -shared -fPIC \
   -fvisibility=hidden -Wl,-z,defs -Wl,--no-undefined \
   -I"$inc" -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" \
-  -o "$lib.tmp" "$src" -ldl
+  -o "$lib.tmp" "$src" -ldl -pthread
 mv -f "$lib.tmp" "$lib"
 echo "build.sh: built $lib"

@@ -10,12 +10,15 @@
  * Java before the call; the checks here only guard against crashes.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <jni.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xla/pjrt/c/pjrt_c_api.h"
 
@@ -31,6 +34,69 @@
   memset(&var, 0, sizeof var); \
   var.struct_size = T##_STRUCT_SIZE
 
+/* Classes and method IDs looked up once in JNI_OnLoad. The java.base classes are
+ * global references (the boot loader never unloads them); PjrtException is a weak
+ * one, so this library never pins its bundle's class loader. */
+static struct {
+  jclass Integer, Long, Float, Boolean, Object, String, Number, Double, LongArray;
+  jmethodID Integer_valueOf, Long_valueOf, Float_valueOf, Boolean_valueOf;
+  jmethodID Number_longValue, Number_floatValue, Boolean_booleanValue;
+  jweak PjrtException;
+  jmethodID PjrtException_init;
+} J;
+
+static jclass global_class(JNIEnv *env, const char *name) {
+  jclass local = (*env)->FindClass(env, name);
+  if (local == NULL) return NULL;
+  jclass global = (jclass)(*env)->NewGlobalRef(env, local);
+  (*env)->DeleteLocalRef(env, local);
+  return global;
+}
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {
+  (void)reserved;
+  JNIEnv *env;
+  if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK) return JNI_ERR;
+  if ((J.Integer = global_class(env, "java/lang/Integer")) == NULL ||
+      (J.Long = global_class(env, "java/lang/Long")) == NULL ||
+      (J.Float = global_class(env, "java/lang/Float")) == NULL ||
+      (J.Boolean = global_class(env, "java/lang/Boolean")) == NULL ||
+      (J.Object = global_class(env, "java/lang/Object")) == NULL ||
+      (J.String = global_class(env, "java/lang/String")) == NULL ||
+      (J.Number = global_class(env, "java/lang/Number")) == NULL ||
+      (J.Double = global_class(env, "java/lang/Double")) == NULL ||
+      (J.LongArray = global_class(env, "[J")) == NULL)
+    return JNI_ERR;
+  J.Integer_valueOf = (*env)->GetStaticMethodID(env, J.Integer, "valueOf", "(I)Ljava/lang/Integer;");
+  J.Long_valueOf = (*env)->GetStaticMethodID(env, J.Long, "valueOf", "(J)Ljava/lang/Long;");
+  J.Float_valueOf = (*env)->GetStaticMethodID(env, J.Float, "valueOf", "(F)Ljava/lang/Float;");
+  J.Boolean_valueOf = (*env)->GetStaticMethodID(env, J.Boolean, "valueOf", "(Z)Ljava/lang/Boolean;");
+  J.Number_longValue = (*env)->GetMethodID(env, J.Number, "longValue", "()J");
+  J.Number_floatValue = (*env)->GetMethodID(env, J.Number, "floatValue", "()F");
+  J.Boolean_booleanValue = (*env)->GetMethodID(env, J.Boolean, "booleanValue", "()Z");
+  jclass ex = (*env)->FindClass(env, PKG "PjrtException");
+  if (ex == NULL) return JNI_ERR;
+  J.PjrtException = (*env)->NewWeakGlobalRef(env, ex);
+  J.PjrtException_init = (*env)->GetMethodID(env, ex, "<init>", "(ILjava/lang/String;)V");
+  (*env)->DeleteLocalRef(env, ex);
+  if ((*env)->ExceptionCheck(env) || J.PjrtException_init == NULL) return JNI_ERR;
+  return JNI_VERSION_1_8;
+}
+
+JNIEXPORT void JNICALL JNI_OnUnload(JavaVM *vm, void *reserved) {
+  (void)reserved;
+  JNIEnv *env;
+  if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK) return;
+  jclass *globals[] = {&J.Integer, &J.Long, &J.Float, &J.Boolean, &J.Object, &J.String, &J.Number, &J.Double,
+                       &J.LongArray};
+  for (size_t i = 0; i < sizeof globals / sizeof *globals; i++) {
+    if (*globals[i] != NULL) (*env)->DeleteGlobalRef(env, *globals[i]);
+    *globals[i] = NULL;
+  }
+  if (J.PjrtException != NULL) (*env)->DeleteWeakGlobalRef(env, J.PjrtException);
+  J.PjrtException = NULL;
+}
+
 static void throw_class(JNIEnv *env, const char *cls, const char *msg) {
   if ((*env)->ExceptionCheck(env)) return;
   jclass c = (*env)->FindClass(env, cls);
@@ -39,10 +105,8 @@ static void throw_class(JNIEnv *env, const char *cls, const char *msg) {
 
 static void throw_pjrt_code(JNIEnv *env, int code, const char *msg, size_t len) {
   if ((*env)->ExceptionCheck(env)) return;
-  jclass c = (*env)->FindClass(env, PKG "PjrtException");
+  jclass c = (jclass)(*env)->NewLocalRef(env, J.PjrtException);
   if (c == NULL) return;
-  jmethodID ctor = (*env)->GetMethodID(env, c, "<init>", "(ILjava/lang/String;)V");
-  if (ctor == NULL) return;
   char *copy = malloc(len + 1);
   if (copy == NULL) { throw_class(env, "java/lang/OutOfMemoryError", "PJRT error message"); return; }
   memcpy(copy, msg, len);
@@ -50,8 +114,9 @@ static void throw_pjrt_code(JNIEnv *env, int code, const char *msg, size_t len) 
   jstring jmsg = (*env)->NewStringUTF(env, copy);
   free(copy);
   if (jmsg == NULL) return;
-  jobject ex = (*env)->NewObject(env, c, ctor, (jint)code, jmsg);
+  jobject ex = (*env)->NewObject(env, c, J.PjrtException_init, (jint)code, jmsg);
   if (ex != NULL) (*env)->Throw(env, (jthrowable)ex);
+  (*env)->DeleteLocalRef(env, c);
 }
 
 /* Converts a PJRT_Error into a pending PjrtException and destroys it.
@@ -99,29 +164,20 @@ static jlongArray new_ptr_array(JNIEnv *env, void *const *v, size_t n) {
 }
 
 static jobject box_int(JNIEnv *env, jint v) {
-  jclass c = (*env)->FindClass(env, "java/lang/Integer");
-  jmethodID m = (*env)->GetStaticMethodID(env, c, "valueOf", "(I)Ljava/lang/Integer;");
-  return (*env)->CallStaticObjectMethod(env, c, m, v);
+  return (*env)->CallStaticObjectMethod(env, J.Integer, J.Integer_valueOf, v);
 }
 static jobject box_long(JNIEnv *env, jlong v) {
-  jclass c = (*env)->FindClass(env, "java/lang/Long");
-  jmethodID m = (*env)->GetStaticMethodID(env, c, "valueOf", "(J)Ljava/lang/Long;");
-  return (*env)->CallStaticObjectMethod(env, c, m, v);
+  return (*env)->CallStaticObjectMethod(env, J.Long, J.Long_valueOf, v);
 }
 static jobject box_float(JNIEnv *env, jfloat v) {
-  jclass c = (*env)->FindClass(env, "java/lang/Float");
-  jmethodID m = (*env)->GetStaticMethodID(env, c, "valueOf", "(F)Ljava/lang/Float;");
-  return (*env)->CallStaticObjectMethod(env, c, m, v);
+  return (*env)->CallStaticObjectMethod(env, J.Float, J.Float_valueOf, v);
 }
 static jobject box_bool(JNIEnv *env, jboolean v) {
-  jclass c = (*env)->FindClass(env, "java/lang/Boolean");
-  jmethodID m = (*env)->GetStaticMethodID(env, c, "valueOf", "(Z)Ljava/lang/Boolean;");
-  return (*env)->CallStaticObjectMethod(env, c, m, v);
+  return (*env)->CallStaticObjectMethod(env, J.Boolean, J.Boolean_valueOf, v);
 }
 
 static jobjectArray new_object_array(JNIEnv *env, jsize n) {
-  jclass c = (*env)->FindClass(env, "java/lang/Object");
-  return c == NULL ? NULL : (*env)->NewObjectArray(env, n, c, NULL);
+  return (*env)->NewObjectArray(env, n, J.Object, NULL);
 }
 
 /* Named values -> Object[]{name0, value0, name1, value1, ...}; values are
@@ -284,15 +340,9 @@ static int named_values_in(JNIEnv *env, jobjectArray names, jobjectArray values,
     return 0;
   }
   in->n = n;
-  jclass cString = (*env)->FindClass(env, "java/lang/String");
-  jclass cNumber = (*env)->FindClass(env, "java/lang/Number");
-  jclass cFloat = (*env)->FindClass(env, "java/lang/Float");
-  jclass cDouble = (*env)->FindClass(env, "java/lang/Double");
-  jclass cBool = (*env)->FindClass(env, "java/lang/Boolean");
-  jclass cLongArr = (*env)->FindClass(env, "[J");
-  jmethodID longValue = (*env)->GetMethodID(env, cNumber, "longValue", "()J");
-  jmethodID floatValue = (*env)->GetMethodID(env, cNumber, "floatValue", "()F");
-  jmethodID boolValue = (*env)->GetMethodID(env, cBool, "booleanValue", "()Z");
+  jclass cString = J.String, cNumber = J.Number, cFloat = J.Float, cDouble = J.Double, cBool = J.Boolean;
+  jclass cLongArr = J.LongArray;
+  jmethodID longValue = J.Number_longValue, floatValue = J.Number_floatValue, boolValue = J.Boolean_booleanValue;
   for (jsize i = 0; i < n; i++) {
     jstring name = (jstring)(*env)->GetObjectArrayElement(env, names, i);
     jobject value = (*env)->GetObjectArrayElement(env, values, i);
@@ -593,8 +643,7 @@ JNIFN(jobjectArray, executableInfo)(JNIEnv *env, jclass cls, jlong api, jlong ex
     jint t = (jint)ot.output_types[i];
     (*env)->SetIntArrayRegion(env, types, (jsize)i, 1, &t);
   }
-  jclass cLongArr = (*env)->FindClass(env, "[J");
-  jobjectArray dims = (*env)->NewObjectArray(env, (jsize)no.num_outputs, cLongArr, NULL);
+  jobjectArray dims = (*env)->NewObjectArray(env, (jsize)no.num_outputs, J.LongArray, NULL);
   if (dims == NULL) return NULL;
   size_t off = 0;
   for (size_t i = 0; i < no.num_outputs; i++) {
@@ -649,81 +698,103 @@ JNIFN(jlong, executableDeserializeAndLoad)(JNIEnv *env, jclass cls, jlong api, j
   return result;
 }
 
-/* args: long[numDevices][numArgs] buffer handles. Returns long[numDevices*numOutputs + numDevices]:
- * the output buffers device-major, then one completion event per device. */
-JNIFN(jlongArray, execute)(JNIEnv *env, jclass cls, jlong api, jlong exe, jobjectArray args,
-                           jint num_outputs, jlong execute_device) {
+/* When `ev` is already ready without an error, destroys it and returns 1; the caller
+ * then reports 0 ("nothing to wait for") to Java. A failed or pending event is left
+ * to Java, which waits for it and names the operation in its error. */
+static int consume_if_done(const PJRT_Api *p, PJRT_Event *ev) {
+  if (ev == NULL) return 1;
+  INIT_ARGS(PJRT_Event_IsReady_Args, r);
+  r.event = ev;
+  PJRT_Error *err = p->PJRT_Event_IsReady(&r);
+  if (err != NULL) {
+    INIT_ARGS(PJRT_Error_Destroy_Args, d);
+    d.error = err;
+    p->PJRT_Error_Destroy(&d);
+    return 0;
+  }
+  if (!r.is_ready) return 0;
+  INIT_ARGS(PJRT_Event_Error_Args, e);
+  e.event = ev;
+  err = p->PJRT_Event_Error(&e);
+  if (err != NULL) {
+    INIT_ARGS(PJRT_Error_Destroy_Args, d);
+    d.error = err;
+    p->PJRT_Error_Destroy(&d);
+    return 0;
+  }
+  INIT_ARGS(PJRT_Event_Destroy_Args, d);
+  d.event = ev;
+  p->PJRT_Event_Destroy(&d);
+  return 1;
+}
+
+/* args: the buffer handles device-major (numDevices x numArgs). Writes into `out`
+ * (numDevices*numOutputs + numDevices longs) the output buffers device-major, then one
+ * completion event per device, 0 where the device had already finished without error.
+ * One block of scratch memory, on the stack for the usual small call. */
+JNIFN(void, execute)(JNIEnv *env, jclass cls, jlong api, jlong exe, jlongArray args, jint num_devices,
+                     jint num_outputs, jlong execute_device, jlongArray out) {
   (void)cls;
-  size_t nd = (size_t)(*env)->GetArrayLength(env, args);
-  size_t na = 0;
+  const PJRT_Api *p = API(api);
+  size_t nd = (size_t)num_devices;
   size_t no = (size_t)num_outputs;
-  jlongArray result = NULL;
-  PJRT_Buffer ***arg_lists = calloc(nd ? nd : 1, sizeof *arg_lists);
-  PJRT_Buffer ***out_lists = calloc(nd ? nd : 1, sizeof *out_lists);
-  PJRT_Event **events = calloc(nd ? nd : 1, sizeof *events);
-  jlong *flat = calloc(nd * no + nd + 1, sizeof *flat);
-  if (arg_lists == NULL || out_lists == NULL || events == NULL || flat == NULL) {
+  size_t total = (size_t)(*env)->GetArrayLength(env, args);
+  if (nd == 0 || total % nd != 0 || (size_t)(*env)->GetArrayLength(env, out) != nd * no + nd) {
+    throw_class(env, "java/lang/IllegalArgumentException", "execute: inconsistent argument or result sizes");
+    return;
+  }
+  size_t na = total / nd;
+  /* layout: jlong flat[nd*no+nd] | jlong handles[nd*na] | PJRT_Buffer *args[nd*na] | *outs[nd*no]
+   *         | PJRT_Buffer **arg_lists[nd] | **out_lists[nd] | PJRT_Event *events[nd] */
+  size_t words = (nd * no + nd) + nd * na + nd * na + nd * no + 3 * nd;
+  jlong stack[256];
+  jlong *mem = words <= sizeof stack / sizeof *stack ? stack : malloc(words * sizeof(jlong));
+  if (mem == NULL) {
     throw_class(env, "java/lang/OutOfMemoryError", "execute");
-    goto done;
+    return;
   }
+  memset(mem, 0, words * sizeof(jlong));
+  jlong *flat = mem;
+  jlong *handles = flat + nd * no + nd;
+  PJRT_Buffer **arg_bufs = (PJRT_Buffer **)(handles + nd * na);
+  PJRT_Buffer **out_bufs = arg_bufs + nd * na;
+  PJRT_Buffer ***arg_lists = (PJRT_Buffer ***)(out_bufs + nd * no);
+  PJRT_Buffer ***out_lists = arg_lists + nd;
+  PJRT_Event **events = (PJRT_Event **)(out_lists + nd);
+  (*env)->GetLongArrayRegion(env, args, 0, (jsize)total, handles);
+  for (size_t k = 0; k < nd * na; k++) arg_bufs[k] = PTR(PJRT_Buffer, handles[k]);
   for (size_t d = 0; d < nd; d++) {
-    jlongArray row = (jlongArray)(*env)->GetObjectArrayElement(env, args, (jsize)d);
-    size_t n = (size_t)(*env)->GetArrayLength(env, row);
-    if (d == 0) na = n;
-    if (n != na) {
-      throw_class(env, "java/lang/IllegalArgumentException", "every device needs the same number of arguments");
-      goto done;
-    }
-    arg_lists[d] = calloc(na ? na : 1, sizeof(PJRT_Buffer *));
-    out_lists[d] = calloc(no ? no : 1, sizeof(PJRT_Buffer *));
-    if (arg_lists[d] == NULL || out_lists[d] == NULL) {
-      throw_class(env, "java/lang/OutOfMemoryError", "execute");
-      goto done;
-    }
-    for (size_t i = 0; i < na; i++) {
-      jlong h;
-      (*env)->GetLongArrayRegion(env, row, (jsize)i, 1, &h);
-      arg_lists[d][i] = PTR(PJRT_Buffer, h);
-    }
-    (*env)->DeleteLocalRef(env, row);
+    arg_lists[d] = arg_bufs + d * na;
+    out_lists[d] = out_bufs + d * no;
   }
-  {
-    INIT_ARGS(PJRT_ExecuteOptions, opts);
-    INIT_ARGS(PJRT_LoadedExecutable_Execute_Args, a);
-    a.executable = PTR(PJRT_LoadedExecutable, exe);
-    a.options = &opts;
-    a.argument_lists = (PJRT_Buffer *const *const *)arg_lists;
-    a.num_devices = nd;
-    a.num_args = na;
-    a.output_lists = (PJRT_Buffer **const *)out_lists;
-    a.device_complete_events = events;
-    a.execute_device = PTR(PJRT_Device, execute_device);
-    if (check(env, API(api), API(api)->PJRT_LoadedExecutable_Execute(&a))) goto done;
+  INIT_ARGS(PJRT_ExecuteOptions, opts);
+  INIT_ARGS(PJRT_LoadedExecutable_Execute_Args, a);
+  a.executable = PTR(PJRT_LoadedExecutable, exe);
+  a.options = &opts;
+  a.argument_lists = (PJRT_Buffer *const *const *)arg_lists;
+  a.num_devices = nd;
+  a.num_args = na;
+  a.output_lists = (PJRT_Buffer **const *)out_lists;
+  a.device_complete_events = events;
+  a.execute_device = PTR(PJRT_Device, execute_device);
+  if (!check(env, p, p->PJRT_LoadedExecutable_Execute(&a))) {
+    for (size_t k = 0; k < nd * no; k++) flat[k] = HANDLE(out_bufs[k]);
+    for (size_t d = 0; d < nd; d++) flat[nd * no + d] = consume_if_done(p, events[d]) ? 0 : HANDLE(events[d]);
+    (*env)->SetLongArrayRegion(env, out, 0, (jsize)(nd * no + nd), flat);
   }
-  for (size_t d = 0; d < nd; d++) {
-    for (size_t o = 0; o < no; o++) flat[d * no + o] = HANDLE(out_lists[d][o]);
-    flat[nd * no + d] = HANDLE(events[d]);
-  }
-  result = (*env)->NewLongArray(env, (jsize)(nd * no + nd));
-  if (result != NULL) (*env)->SetLongArrayRegion(env, result, 0, (jsize)(nd * no + nd), flat);
-done:
-  for (size_t d = 0; d < nd && arg_lists != NULL && out_lists != NULL; d++) {
-    free(arg_lists[d]);
-    free(out_lists[d]);
-  }
-  free(arg_lists);
-  free(out_lists);
-  free(events);
-  free(flat);
-  return result;
+  if (mem != stack) free(mem);
 }
 
 /* ----------------------------------------------------------------- buffers */
 
-/* Copies `data` (a direct ByteBuffer, dense row-major) to `device` (or `memory` if non-zero).
- * The host data is only read during the call. */
+/* Copies `data` (a direct ByteBuffer, dense row-major) to `device` (or `memory` if non-zero);
+ * the host data is only read during the call. With `done` (a long[1]) and data aligned to
+ * 64 bytes, asks for kImmutableZeroCopy instead: the plugin may then alias the host memory
+ * for the buffer's lifetime, and done[0] receives the done-with-host-buffer event, which
+ * the caller must await (after destroying the buffer) before the memory may go. done[0]
+ * is 0 when the plugin copied after all (its event was ready at once). */
 JNIFN(jlong, bufferFromHost)(JNIEnv *env, jclass cls, jlong api, jlong client, jobject data, jlong offset,
-                             jint type, jlongArray jdims, jlong device, jlong memory) {
+                             jint type, jlongArray jdims, jlong device, jlong memory, jlongArray done) {
   (void)cls;
   const PJRT_Api *p = API(api);
   char *base = (char *)(*env)->GetDirectBufferAddress(env, data);
@@ -744,10 +815,21 @@ JNIFN(jlong, bufferFromHost)(JNIEnv *env, jclass cls, jlong api, jlong client, j
   a.type = (PJRT_Buffer_Type)type;
   a.dims = dims;
   a.num_dims = (size_t)nd;
-  a.host_buffer_semantics = PJRT_HostBufferSemantics_kImmutableOnlyDuringCall;
+  int zero_copy = done != NULL && ((uintptr_t)a.data & 63) == 0;
+  a.host_buffer_semantics =
+      zero_copy ? PJRT_HostBufferSemantics_kImmutableZeroCopy : PJRT_HostBufferSemantics_kImmutableOnlyDuringCall;
   a.device = PTR(PJRT_Device, device);
   a.memory = PTR(PJRT_Memory, memory);
   if (check(env, p, p->PJRT_Client_BufferFromHostBuffer(&a))) return 0;
+  if (zero_copy) {
+    jlong ev = consume_if_done(p, a.done_with_host_buffer) ? 0 : HANDLE(a.done_with_host_buffer);
+    (*env)->SetLongArrayRegion(env, done, 0, 1, &ev);
+    return HANDLE(a.buffer);
+  }
+  if (done != NULL) {
+    jlong none = 0;
+    (*env)->SetLongArrayRegion(env, done, 0, 1, &none);
+  }
   if (a.done_with_host_buffer != NULL) {
     /* kImmutableOnlyDuringCall: the data has been consumed already; the event
      * is ready or irrelevant, wait for it anyway to honour the contract. */
@@ -774,8 +856,8 @@ JNIFN(void, bufferDestroy)(JNIEnv *env, jclass cls, jlong api, jlong buf) {
   check(env, API(api), API(api)->PJRT_Buffer_Destroy(&a));
 }
 
-/* {Integer elementType, long[] dims, Long onDeviceSizeInBytes, Long device} */
-JNIFN(jobjectArray, bufferInfo)(JNIEnv *env, jclass cls, jlong api, jlong buf) {
+/* long[]{elementType, device, dims...} */
+JNIFN(jlongArray, bufferInfo)(JNIEnv *env, jclass cls, jlong api, jlong buf) {
   (void)cls;
   const PJRT_Api *p = API(api);
   PJRT_Buffer *b = PTR(PJRT_Buffer, buf);
@@ -785,19 +867,23 @@ JNIFN(jobjectArray, bufferInfo)(JNIEnv *env, jclass cls, jlong api, jlong buf) {
   INIT_ARGS(PJRT_Buffer_Dimensions_Args, d);
   d.buffer = b;
   if (check(env, p, p->PJRT_Buffer_Dimensions(&d))) return NULL;
-  INIT_ARGS(PJRT_Buffer_OnDeviceSizeInBytes_Args, s);
-  s.buffer = b;
-  if (check(env, p, p->PJRT_Buffer_OnDeviceSizeInBytes(&s))) return NULL;
   INIT_ARGS(PJRT_Buffer_Device_Args, dv);
   dv.buffer = b;
   if (check(env, p, p->PJRT_Buffer_Device(&dv))) return NULL;
-  jobjectArray out = new_object_array(env, 4);
+  jlongArray out = (*env)->NewLongArray(env, (jsize)(2 + d.num_dims));
   if (out == NULL) return NULL;
-  (*env)->SetObjectArrayElement(env, out, 0, box_int(env, (jint)t.type));
-  (*env)->SetObjectArrayElement(env, out, 1, new_long_array(env, d.dims, d.num_dims));
-  (*env)->SetObjectArrayElement(env, out, 2, box_long(env, (jlong)s.on_device_size_in_bytes));
-  (*env)->SetObjectArrayElement(env, out, 3, box_long(env, HANDLE(dv.device)));
+  jlong head[2] = {(jlong)t.type, HANDLE(dv.device)};
+  (*env)->SetLongArrayRegion(env, out, 0, 2, head);
+  if (d.num_dims > 0) (*env)->SetLongArrayRegion(env, out, 2, (jsize)d.num_dims, (const jlong *)d.dims);
   return out;
+}
+
+JNIFN(jlong, bufferOnDeviceSize)(JNIEnv *env, jclass cls, jlong api, jlong buf) {
+  (void)cls;
+  INIT_ARGS(PJRT_Buffer_OnDeviceSizeInBytes_Args, s);
+  s.buffer = PTR(PJRT_Buffer, buf);
+  if (check(env, API(api), API(api)->PJRT_Buffer_OnDeviceSizeInBytes(&s))) return -1;
+  return (jlong)s.on_device_size_in_bytes;
 }
 
 /* Size in bytes of the dense host copy of `buf`. */
@@ -811,7 +897,8 @@ JNIFN(jlong, bufferHostSize)(JNIEnv *env, jclass cls, jlong api, jlong buf) {
 }
 
 /* Starts the copy of `buf` into the direct ByteBuffer `dst` at `offset`; returns the
- * event to await. `dst` must stay reachable until the event is ready. */
+ * event to await (0 if the copy is already done). `dst` must stay reachable until the
+ * event is ready. */
 JNIFN(jlong, bufferToHost)(JNIEnv *env, jclass cls, jlong api, jlong buf, jobject dst, jlong offset, jlong size) {
   (void)cls;
   char *base = (char *)(*env)->GetDirectBufferAddress(env, dst);
@@ -824,7 +911,7 @@ JNIFN(jlong, bufferToHost)(JNIEnv *env, jclass cls, jlong api, jlong buf, jobjec
   a.dst = base + offset;
   a.dst_size = (size_t)size;
   if (check(env, API(api), API(api)->PJRT_Buffer_ToHostBuffer(&a))) return 0;
-  return HANDLE(a.event);
+  return consume_if_done(API(api), a.event) ? 0 : HANDLE(a.event);
 }
 
 /* ------------------------------------------------------------------ events */
@@ -843,6 +930,109 @@ JNIFN(void, eventCheck)(JNIEnv *env, jclass cls, jlong api, jlong ev) {
   INIT_ARGS(PJRT_Event_Error_Args, a);
   a.event = PTR(PJRT_Event, ev);
   check(env, API(api), API(api)->PJRT_Event_Error(&a));
+}
+
+/* A blocking wait in bounded slices (eventWait): PJRT_Event_OnReady signals a condition
+ * variable. The waiter is shared by the callback and the waiting call and freed by the
+ * last of them, so a slice that times out leaves the callback nothing dangling. */
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  const PJRT_Api *api;
+  int ready;
+  int refs;
+} Waiter;
+
+static void waiter_unref(Waiter *w) {
+  pthread_mutex_lock(&w->mu);
+  int left = --w->refs;
+  pthread_mutex_unlock(&w->mu);
+  if (left == 0) {
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+  }
+}
+
+static void waiter_on_ready(PJRT_Error *error, void *arg) {
+  Waiter *w = (Waiter *)arg;
+  if (error != NULL) {
+    INIT_ARGS(PJRT_Error_Destroy_Args, d);
+    d.error = error;
+    w->api->PJRT_Error_Destroy(&d);
+  }
+  pthread_mutex_lock(&w->mu);
+  __atomic_store_n(&w->ready, 1, __ATOMIC_RELEASE);
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  waiter_unref(w);
+}
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Waits at most `nanos` for `ev`: returns 1 when it is ready, 0 when the time is up, -1
+ * when the plugin refuses PJRT_Event_OnReady (the caller then polls). For up to
+ * `spin_nanos` it spins on the waiter's own flag (not on PJRT_Event_IsReady, which would
+ * contend with the thread completing the event), then sleeps in the kernel; it comes back
+ * to Java at least every `nanos` so that the thread sees interrupts. */
+JNIFN(jint, eventWait)(JNIEnv *env, jclass cls, jlong api, jlong ev, jlong spin_nanos, jlong nanos) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  Waiter *w = calloc(1, sizeof *w);
+  if (w == NULL) {
+    throw_class(env, "java/lang/OutOfMemoryError", "event wait");
+    return 0;
+  }
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&w->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_mutex_init(&w->mu, NULL);
+  w->api = p;
+  w->refs = 2; /* this call and the callback */
+  INIT_ARGS(PJRT_Event_OnReady_Args, a);
+  a.event = PTR(PJRT_Event, ev);
+  a.callback = waiter_on_ready;
+  a.user_arg = w;
+  PJRT_Error *err = p->PJRT_Event_OnReady(&a);
+  if (err != NULL) {
+    INIT_ARGS(PJRT_Error_Destroy_Args, d);
+    d.error = err;
+    p->PJRT_Error_Destroy(&d);
+    w->refs = 1; /* the callback was not registered */
+    waiter_unref(w);
+    return -1;
+  }
+  if (spin_nanos > 0) {
+    int64_t end = mono_ns() + spin_nanos;
+    for (unsigned i = 1; !__atomic_load_n(&w->ready, __ATOMIC_ACQUIRE); i++) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+      if ((i & 63) == 0 && mono_ns() >= end) break;
+    }
+  }
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_sec += (time_t)(nanos / 1000000000L);
+  until.tv_nsec += (long)(nanos % 1000000000L);
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&w->mu);
+  while (!w->ready) {
+    if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT) break;
+  }
+  int ready = w->ready;
+  pthread_mutex_unlock(&w->mu);
+  waiter_unref(w);
+  return ready ? 1 : 0;
 }
 
 /* Blocking wait; used only by the background reaper for abandoned events. */

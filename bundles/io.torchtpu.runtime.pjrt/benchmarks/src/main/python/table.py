@@ -71,10 +71,18 @@ if lat and floor:
         q = lat["toHostSmall"][0]
         row("toHost 16 B median us (Java vs C)", q["50.0"], floor["tohost16.median_us"], None, True, None)
         row("toHost 16 B p99 us (Java vs C)", q["99.0"], floor["tohost16.p99_us"], None, True, None)
+    for name, label in (("hostTensorRun", "HostTensor run, new output"), ("hostTensorRunInto", "HostTensor run into output")):
+        if name in lat:
+            q = lat[name][0]
+            row(label + " median us (vs execute)", q["50.0"], p["50.0"], None, True, None)
 if rt and floor:
     ours = gbps(rt["roundTrip"][0]["50.0"], 2)
-    row("64MiB round trip GB/s vs Java memcpy", ours, gbps(rt["memcpy"][0]["50.0"], 1), "ratio", False, 0.5)
-    row("64MiB round trip GB/s vs C memcpy", ours, floor["memcpy.gbps"], "ratio", False, 0.5)
+    if "roundTripZeroCopy" in rt:
+        zc = gbps(rt["roundTripZeroCopy"][0]["50.0"], 2)
+        row("64MiB round trip, zero-copy upload, vs Java memcpy", zc, gbps(rt["memcpy"][0]["50.0"], 1), "ratio", False, 0.5)
+        row("64MiB round trip, zero-copy upload, vs C memcpy", zc, floor["memcpy.gbps"], "ratio", False, 0.5)
+    row("64MiB round trip GB/s (copying upload) vs Java memcpy", ours, gbps(rt["memcpy"][0]["50.0"], 1), "ratio", False, 0.5)
+    row("64MiB round trip GB/s (copying upload) vs C memcpy", ours, floor["memcpy.gbps"], "ratio", False, 0.5)
     row("  C round trip GB/s vs C memcpy", floor["roundtrip.gbps"], floor["memcpy.gbps"], None, False, None)
     row("  Java vs C round trip GB/s", ours, floor["roundtrip.gbps"], None, False, None)
 tuned_f, tuned = kv("floor-tuned.txt"), jmh("roundtrip-tuned.json")

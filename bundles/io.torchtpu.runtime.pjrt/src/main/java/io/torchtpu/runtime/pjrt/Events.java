@@ -2,16 +2,30 @@ package io.torchtpu.runtime.pjrt;
 
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
- * Waits for PJRT_Events by polling PJRT_Event_IsReady with backoff, so a waiting
- * thread can be interrupted. An interrupted wait hands the event (and what must
- * stay alive until it fires) to a daemon thread that awaits and destroys it.
+ * Waits for PJRT_Events so that a waiting thread can be interrupted: a callback registered
+ * with PJRT_Event_OnReady sets a flag in native code, on which the waiter spins for a short
+ * time (most events of a small program fire within microseconds), then sleeps on a condition
+ * variable in slices of at most {@link #SLICE_NANOS}, checking the interrupt status between
+ * slices. Spinning on PJRT_Event_IsReady instead is slower: it contends with the plugin's
+ * thread that completes the event. An interrupted wait
+ * hands the event (and what must stay alive until it fires) to a daemon thread that awaits
+ * and destroys it.
  */
 final class Events {
   private record Abandoned(long api, long event, Object keepAlive, NativeResource[] held) {}
 
   private static final LinkedBlockingQueue<Abandoned> ABANDONED = new LinkedBlockingQueue<>();
+  private static final NativeResource[] NONE = {};
+  /** Host memory that a buffer which failed to be destroyed may still alias. */
+  private static final java.util.Queue<Object> KEPT_FOREVER = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** How long a waiter spins before it sleeps: {@code -Dtorchtpu.pjrt.spinMicros}, default 20. */
+  static volatile long spinNanos = Math.max(0, Long.getLong("torchtpu.pjrt.spinMicros", 20)) * 1_000L;
+  /** The longest sleep in native code between two looks at the thread's interrupt status. */
+  static final long SLICE_NANOS = 10_000_000L;
 
   static {
     Thread t = new Thread(Events::reap, "torchtpu-pjrt-event-reaper");
@@ -22,32 +36,21 @@ final class Events {
   private Events() {}
 
   /**
-   * Waits until {@code event} is ready, destroys it and throws its error, if any.
-   * {@code held} are resources whose use the caller holds; on interruption they are
-   * retained until the event fires, and {@code keepAlive} (e.g. a destination buffer)
-   * stays reachable. Interruption throws PjrtException(CANCELLED) with the interrupt
-   * status kept.
+   * Waits until {@code event} is ready, destroys it and throws its error, if any; 0 means
+   * nothing to wait for. {@code what} names the operation in errors: a String, or a
+   * Supplier of one (built only for a message). {@code held} are resources whose use the
+   * caller holds; on interruption they are retained until the event fires, and
+   * {@code keepAlive} (e.g. a destination buffer) stays reachable. Interruption throws
+   * PjrtException(CANCELLED) with the interrupt status kept.
    */
-  static void await(long api, long event, String what, Object keepAlive, NativeResource... held) {
+  static void await(long api, long event, Object what, Object keepAlive, NativeResource... held) {
     if (event == 0) return;
-    for (int i = 0; !PjrtNative.eventIsReady(api, event); i++) {
-      if (Thread.currentThread().isInterrupted()) {
-        for (NativeResource r : held) r.retain();
-        ABANDONED.add(new Abandoned(api, event, keepAlive, held));
-        throw new PjrtException(PjrtErrorCode.CANCELLED, "interrupted while waiting for " + what);
-      }
-      if (i < 200) {
-        Thread.onSpinWait();
-      } else {
-        // 2 µs doubling up to 1 ms
-        LockSupport.parkNanos(Math.min(1_000_000L, 2_000L << Math.min(9, (i - 200) / 16)));
-      }
-    }
+    if (!PjrtNative.eventIsReady(api, event)) waitUntilReady(api, event, what, keepAlive, held);
     try {
       PjrtNative.eventCheck(api, event);
     } catch (PjrtException e) {
       // the device's message alone does not say which operation failed
-      PjrtException named = new PjrtException(e.code(), e.pjrtMessage() + " (while waiting for " + what + ")");
+      PjrtException named = new PjrtException(e.code(), e.pjrtMessage() + " (while waiting for " + name(what) + ")");
       named.initCause(e);
       throw named;
     } finally {
@@ -55,10 +58,40 @@ final class Events {
     }
   }
 
-  /** Awaits every event (in order) and throws the first error; after an interruption the rest are abandoned. */
-  static void awaitAll(long api, long[] events, String what, Object keepAlive, NativeResource... held) {
+  private static void waitUntilReady(long api, long event, Object what, Object keepAlive, NativeResource[] held) {
+    long spin = spinNanos; // the first slice only
+    boolean poll = false; // the plugin refused PJRT_Event_OnReady: poll with short sleeps
+    while (true) {
+      if (Thread.currentThread().isInterrupted()) {
+        for (NativeResource r : held) r.retain();
+        ABANDONED.add(new Abandoned(api, event, keepAlive, held));
+        throw new PjrtException(PjrtErrorCode.CANCELLED, "interrupted while waiting for " + name(what));
+      }
+      if (poll) {
+        LockSupport.parkNanos(100_000L);
+        if (PjrtNative.eventIsReady(api, event)) return;
+      } else {
+        int r = PjrtNative.eventWait(api, event, spin, SLICE_NANOS);
+        if (r > 0) return;
+        poll = r < 0;
+        spin = 0;
+      }
+    }
+  }
+
+  private static String name(Object what) {
+    return what instanceof Supplier<?> s ? String.valueOf(s.get()) : String.valueOf(what);
+  }
+
+  /**
+   * Awaits the events {@code events[from..to)} (0s are skipped) in order and throws the first
+   * error; after an interruption the rest are abandoned.
+   */
+  static void awaitAll(long api, long[] events, int from, int to, Object what, Object keepAlive,
+      NativeResource... held) {
     RuntimeException first = null;
-    for (long ev : events) {
+    for (int i = from; i < to; i++) {
+      long ev = events[i];
       if (ev == 0) continue;
       if (first != null && Thread.currentThread().isInterrupted()) {
         for (NativeResource r : held) r.retain();
@@ -72,6 +105,39 @@ final class Events {
       }
     }
     if (first != null) throw first;
+  }
+
+  /**
+   * After a zero-copy buffer is destroyed: destroys its done-with-host-buffer event when it
+   * has fired, or else lets the reaper await it with {@code hostMemory} kept reachable and
+   * {@code client} (alive: the buffer was its child until now) retained until then, so the
+   * host memory never goes while the plugin may still read it, nor the client before the event.
+   */
+  static void releaseWhenDone(long api, long event, Object hostMemory, NativeResource client) {
+    if (event == 0) return;
+    boolean ready;
+    try {
+      ready = PjrtNative.eventIsReady(api, event);
+    } catch (RuntimeException e) {
+      ready = false;
+    }
+    if (!ready) {
+      NativeResource[] held = client == null ? NONE : new NativeResource[] {client};
+      for (NativeResource r : held) r.retain();
+      ABANDONED.add(new Abandoned(api, event, hostMemory, held));
+      return;
+    }
+    try {
+      PjrtNative.eventCheck(api, event);
+    } catch (RuntimeException ignored) {
+      // the buffer is gone; nobody waits for the outcome
+    } finally {
+      PjrtNative.eventDestroy(api, event);
+    }
+  }
+
+  static void keepForever(Object hostMemory) {
+    KEPT_FOREVER.add(hostMemory);
   }
 
   private static void reap() {

@@ -24,19 +24,33 @@ final class NativeResource implements Runnable {
     void destroy(long api, long handle);
   }
 
+  /** The full name, or null to build it from {@link #kind} and the handle when first needed. */
   private final String what;
+  private final String kind;
   private final long api;
   private final long handle;
   private final Destroyer destroyer;
   private final NativeResource parent;
-  private final Set<NativeResource> children = new LinkedHashSet<>();
+  /** Created on the first adoption: most resources (buffers) never have children. */
+  private Set<NativeResource> children;
   private int users;
   private boolean closed;
   private boolean destroyed;
   private String closedBecause;
 
   NativeResource(String what, long api, long handle, Destroyer destroyer, NativeResource parent) {
+    this(what, null, api, handle, destroyer, parent);
+  }
+
+  /** Named {@code kind@handle-in-hex}, a string built only when a message needs it. */
+  static NativeResource of(String kind, long api, long handle, Destroyer destroyer, NativeResource parent) {
+    return new NativeResource(null, kind, api, handle, destroyer, parent);
+  }
+
+  private NativeResource(String what, String kind, long api, long handle, Destroyer destroyer,
+      NativeResource parent) {
     this.what = what;
+    this.kind = kind;
     this.api = api;
     this.handle = handle;
     this.destroyer = destroyer;
@@ -54,7 +68,7 @@ final class NativeResource implements Runnable {
   }
 
   String what() {
-    return what;
+    return what != null ? what : kind + "@" + Long.toHexString(handle);
   }
 
   long api() {
@@ -64,13 +78,14 @@ final class NativeResource implements Runnable {
   private synchronized void adopt(NativeResource child) {
     if (closed) {
       // the parent was closed while the child was being created: free it at once
-      throw new IllegalStateException(what + " is closed");
+      throw new IllegalStateException(what() + " is closed");
     }
+    if (children == null) children = new LinkedHashSet<>();
     children.add(child);
   }
 
   private synchronized void forget(NativeResource child) {
-    children.remove(child);
+    if (children != null) children.remove(child);
   }
 
   /** Marks one use; returns the handle. Throws IllegalStateException if this or its parent is closed. */
@@ -90,7 +105,7 @@ final class NativeResource implements Runnable {
   }
 
   private synchronized IllegalStateException closedException() {
-    return new IllegalStateException(what + " is closed" + (closedBecause != null ? " (" + closedBecause + ")" : ""));
+    return new IllegalStateException(what() + " is closed" + (closedBecause != null ? " (" + closedBecause + ")" : ""));
   }
 
   /** Marks one more use without checking {@code closed}: only while a use is already held. */
@@ -127,10 +142,10 @@ final class NativeResource implements Runnable {
       if (closed) return;
       closed = true;
       closedBecause = because;
-      kids = new ArrayList<>(children);
-      children.clear();
+      kids = children == null ? List.of() : new ArrayList<>(children);
+      children = null;
     }
-    for (NativeResource k : kids) k.close("its " + what + " was closed");
+    for (NativeResource k : kids) k.close("its " + what() + " was closed");
     boolean destroyNow;
     synchronized (this) {
       destroyNow = users == 0 && !destroyed;
@@ -144,7 +159,7 @@ final class NativeResource implements Runnable {
       if (handle != 0) destroyer.destroy(api, handle);
     } catch (RuntimeException e) {
       System.getLogger(NativeResource.class.getName())
-          .log(System.Logger.Level.WARNING, "destroying " + what + " failed", e);
+          .log(System.Logger.Level.WARNING, "destroying " + what() + " failed", e);
     } finally {
       if (parent != null) parent.forget(this);
     }

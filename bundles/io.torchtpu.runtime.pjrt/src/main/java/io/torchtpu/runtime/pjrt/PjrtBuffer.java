@@ -3,7 +3,9 @@ package io.torchtpu.runtime.pjrt;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /** An array on a device. Owns one PJRT_Buffer; close it when done. */
 public final class PjrtBuffer implements AutoCloseable {
@@ -11,22 +13,66 @@ public final class PjrtBuffer implements AutoCloseable {
   private final NativeResource resource;
   private final Cleaner.Cleanable cleanable;
   private final TensorSpec spec;
-  private final long onDeviceSize;
   private final PjrtDevice device;
+  private final boolean aliasesHost;
+  private volatile long onDeviceSize = -1;
+  private volatile long hostSize = -1;
 
+  /** A buffer whose element type, dimensions and device are asked of the plugin. */
   PjrtBuffer(PjrtClient client, long handle) {
+    this(client, handle, null, null, null, 0);
+  }
+
+  /**
+   * A buffer whose type and device the caller knows already (an upload, or an output of an
+   * executable with static shapes): no call to the plugin. {@code hostMemory}, when not null,
+   * is host memory the buffer may alias (a zero-copy upload): it stays reachable until the
+   * buffer is destroyed and {@code doneEvent} (the plugin's done-with-host-buffer event, or 0)
+   * has fired.
+   */
+  PjrtBuffer(PjrtClient client, long handle, TensorSpec spec, PjrtDevice device, ByteBuffer hostMemory,
+      long doneEvent) {
     this.client = client;
-    this.resource = new NativeResource("PjrtBuffer@" + Long.toHexString(handle), client.api(), handle,
-        PjrtNative::bufferDestroy, client.resource());
+    this.aliasesHost = hostMemory != null && doneEvent != 0;
+    NativeResource.Destroyer destroyer = aliasesHost ? zeroCopyDestroyer(hostMemory, doneEvent, client.resource())
+        : PjrtNative::bufferDestroy;
+    this.resource = NativeResource.of("PjrtBuffer", client.api(), handle, destroyer, client.resource());
     this.cleanable = NativeResource.CLEANER.register(this, resource);
+    if (spec == null || device == null) {
+      try {
+        long[] info = PjrtNative.bufferInfo(client.api(), handle);
+        spec = new TensorSpec(PjrtElementType.of((int) info[0]), Arrays.copyOfRange(info, 2, info.length));
+        device = client.device(info[1]);
+      } catch (RuntimeException e) {
+        cleanable.clean();
+        throw e;
+      }
+    }
+    this.spec = spec;
+    this.device = device;
+  }
+
+  /** Destroys the buffer, then lets the host memory go once the plugin's done event fires. Captures no PjrtBuffer. */
+  private static NativeResource.Destroyer zeroCopyDestroyer(ByteBuffer hostMemory, long doneEvent,
+      NativeResource client) {
+    return (api, handle) -> {
+      try {
+        PjrtNative.bufferDestroy(api, handle);
+      } catch (RuntimeException e) {
+        Events.keepForever(hostMemory); // the buffer may still alias it; its done event may never come
+        throw e;
+      }
+      Events.releaseWhenDone(api, doneEvent, hostMemory, client);
+    };
+  }
+
+  /** What the plugin reports now: {elementType, device, dims...} (tests compare it with what this object assumed). */
+  long[] queryInfo() {
+    long h = acquire();
     try {
-      Object[] info = PjrtNative.bufferInfo(client.api(), handle);
-      this.spec = new TensorSpec(PjrtElementType.of((Integer) info[0]), (long[]) info[1]);
-      this.onDeviceSize = (Long) info[2];
-      this.device = client.device((Long) info[3]);
-    } catch (RuntimeException e) {
-      cleanable.clean();
-      throw e;
+      return PjrtNative.bufferInfo(client.api(), h);
+    } finally {
+      resource.release();
     }
   }
 
@@ -50,8 +96,26 @@ public final class PjrtBuffer implements AutoCloseable {
     return spec.elementCount();
   }
 
+  /** The size the plugin allocated on the device (asked of it on the first call). */
   public long onDeviceSizeInBytes() {
-    return onDeviceSize;
+    long size = onDeviceSize;
+    if (size < 0) {
+      long h = acquire();
+      try {
+        onDeviceSize = size = PjrtNative.bufferOnDeviceSize(client.api(), h);
+      } finally {
+        resource.release();
+      }
+    }
+    return size;
+  }
+
+  /**
+   * True when this buffer shares host memory given to {@link PjrtClient#bufferFromHostZeroCopy}
+   * instead of holding a copy.
+   */
+  public boolean aliasesHost() {
+    return aliasesHost;
   }
 
   public PjrtDevice device() {
@@ -62,10 +126,17 @@ public final class PjrtBuffer implements AutoCloseable {
   public long hostSizeInBytes() {
     long h = acquire();
     try {
-      return PjrtNative.bufferHostSize(client.api(), h);
+      return hostSize(h);
     } finally {
       resource.release();
     }
+  }
+
+  /** The buffer never changes, so its host size is asked of the plugin once. */
+  private long hostSize(long h) {
+    long size = hostSize;
+    if (size < 0) hostSize = size = PjrtNative.bufferHostSize(client.api(), h);
+    return size;
   }
 
   /**
@@ -77,7 +148,7 @@ public final class PjrtBuffer implements AutoCloseable {
     Objects.requireNonNull(dst, "destination");
     long h = acquire();
     try {
-      long size = PjrtNative.bufferHostSize(client.api(), h);
+      long size = hostSize(h);
       if (dst.remaining() < size) {
         throw new IllegalArgumentException("destination has " + dst.remaining() + " bytes left but " + this
             + " needs " + size);
@@ -86,7 +157,10 @@ public final class PjrtBuffer implements AutoCloseable {
       ByteBuffer target = dst.isDirect() ? dst : ByteBuffer.allocateDirect((int) size);
       long offset = dst.isDirect() ? dst.position() : 0;
       long event = PjrtNative.bufferToHost(client.api(), h, target, offset, size);
-      Events.await(client.api(), event, "the copy of " + this + " to the host", target, resource);
+      if (event != 0) {
+        Events.await(client.api(), event, (Supplier<String>) () -> "the copy of " + this + " to the host", target,
+            resource);
+      }
       if (!dst.isDirect()) dst.put(target);
       else dst.position(dst.position() + (int) size);
       return dst;

@@ -193,6 +193,38 @@ public final class PjrtClient implements AutoCloseable {
    * addressable device if null. The data is read during the call only.
    */
   public PjrtBuffer bufferFromHost(ByteBuffer data, PjrtElementType type, long[] dims, PjrtDevice device) {
+    return upload(data, type, dims, device, false);
+  }
+
+  /**
+   * Like {@link #bufferFromHost(ByteBuffer, PjrtElementType, long[], PjrtDevice)}, but lets the
+   * plugin use {@code data} in place instead of copying it where it can: a direct buffer whose
+   * bytes start on a 64-byte boundary (see {@link #allocateHostBuffer}), on a plugin that
+   * aliases host memory (the XLA CPU plugin does; device plugins copy, possibly after this call
+   * returns). Otherwise the bytes are copied during the call, as bufferFromHost does;
+   * {@link PjrtBuffer#aliasesHost()} tells which happened.
+   *
+   * <p>The caller promises not to change those bytes until the buffer is closed. The buffer
+   * keeps {@code data} reachable until it is closed (or collected) and the plugin has
+   * signalled that it is done with the memory. Memory that Java does not own (a ByteBuffer
+   * made by native code over foreign memory) must outlive the buffer by the caller's care.
+   */
+  public PjrtBuffer bufferFromHostZeroCopy(ByteBuffer data, PjrtElementType type, long[] dims, PjrtDevice device) {
+    return upload(data, type, dims, device, true);
+  }
+
+  /**
+   * A zero-filled direct buffer of {@code bytes} bytes in native byte order whose first byte
+   * lies on a 64-byte boundary, the alignment {@link #bufferFromHostZeroCopy} needs.
+   */
+  public static ByteBuffer allocateHostBuffer(int bytes) {
+    if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes);
+    // alignedSlice rounds both ends inwards to 64 bytes: room for a whole number of 64-byte units
+    int room = Math.toIntExact(((bytes + 63L) & ~63L) + 64L);
+    return ByteBuffer.allocateDirect(room).alignedSlice(64).limit(bytes).slice().order(ByteOrder.nativeOrder());
+  }
+
+  private PjrtBuffer upload(ByteBuffer data, PjrtElementType type, long[] dims, PjrtDevice device, boolean zeroCopy) {
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(type, "element type");
     Objects.requireNonNull(dims, "dims");
@@ -218,11 +250,14 @@ public final class PjrtClient implements AutoCloseable {
       direct = ByteBuffer.allocateDirect((int) need);
       direct.put(data.duplicate());
       offset = 0;
+      zeroCopy = false; // a private copy already
     }
+    long[] done = zeroCopy ? new long[1] : null;
     long handle = resource.acquire();
     try {
-      long buf = PjrtNative.bufferFromHost(api(), handle, direct, offset, type.code(), spec.dims(), target.handle(), 0);
-      return new PjrtBuffer(this, buf);
+      long buf = PjrtNative.bufferFromHost(api(), handle, direct, offset, type.code(), spec.dims(), target.handle(), 0,
+          done);
+      return new PjrtBuffer(this, buf, spec, target, zeroCopy ? direct : null, zeroCopy ? done[0] : 0);
     } finally {
       resource.release();
     }

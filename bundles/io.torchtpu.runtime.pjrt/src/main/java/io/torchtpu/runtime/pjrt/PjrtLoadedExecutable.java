@@ -22,10 +22,14 @@ public final class PjrtLoadedExecutable implements AutoCloseable {
   private final int numPartitions;
   private final List<TensorSpec> outputs;
   private final List<PjrtDevice> devices;
+  /** The outputs' types when every dimension is static (then outputs need no query), else null. */
+  private final TensorSpec[] staticOutputs;
+  private final PjrtDevice[] deviceArray;
+  private final String executionName;
 
   PjrtLoadedExecutable(PjrtClient client, long handle, List<TensorSpec> parameters, CompileOptions options) {
     this.client = client;
-    this.resource = new NativeResource("PjrtLoadedExecutable@" + Long.toHexString(handle), client.api(), handle,
+    this.resource = NativeResource.of("PjrtLoadedExecutable", client.api(), handle,
         PjrtNative::loadedExecutableDestroy, client.resource());
     this.cleanable = NativeResource.CLEANER.register(this, resource);
     this.parameters = parameters;
@@ -38,6 +42,11 @@ public final class PjrtLoadedExecutable implements AutoCloseable {
       List<PjrtDevice> devs = new ArrayList<>();
       for (long d : PjrtNative.loadedExecutableAddressableDevices(client.api(), handle)) devs.add(client.device(d));
       this.devices = Collections.unmodifiableList(devs);
+      this.deviceArray = devs.toArray(new PjrtDevice[0]);
+      boolean known = true;
+      for (TensorSpec o : outputs) known &= o.elementCount() >= 0;
+      this.staticOutputs = known ? outputs.toArray(new TensorSpec[0]) : null;
+      this.executionName = "the execution of " + name;
     } catch (RuntimeException e) {
       cleanable.clean();
       throw e;
@@ -111,11 +120,11 @@ public final class PjrtLoadedExecutable implements AutoCloseable {
 
   /** Runs on the single device of this executable and waits for the outputs. */
   public PjrtBuffer[] execute(PjrtBuffer... args) {
-    if (devices.size() != 1) {
+    if (deviceArray.length != 1) {
       throw new IllegalArgumentException(name + " runs on " + devices.size()
           + " devices; use executeReplicated with one argument list per device");
     }
-    return executeReplicated(Collections.singletonList(args)).get(0);
+    return run(new PjrtBuffer[][] {args})[0];
   }
 
   /**
@@ -124,37 +133,50 @@ public final class PjrtLoadedExecutable implements AutoCloseable {
    */
   public List<PjrtBuffer[]> executeReplicated(List<PjrtBuffer[]> argsPerDevice) {
     Objects.requireNonNull(argsPerDevice, "argument lists");
-    if (argsPerDevice.size() != devices.size()) {
+    if (argsPerDevice.size() != deviceArray.length) {
       throw new IllegalArgumentException(name + " runs on " + devices.size() + " device(s) but got "
           + argsPerDevice.size() + " argument list(s)");
     }
-    int nd = argsPerDevice.size();
-    List<NativeResource> held = new ArrayList<>();
+    return Arrays.asList(run(argsPerDevice.toArray(new PjrtBuffer[0][])));
+  }
+
+  /**
+   * The hot path: checks in Java, one JNI call, then outputs built from the types and devices
+   * known since compilation (a query per output only for dynamic shapes). A completion event
+   * that had fired by the time Execute returned arrives as 0 and costs nothing more.
+   */
+  private PjrtBuffer[][] run(PjrtBuffer[][] argsPerDevice) {
+    int nd = argsPerDevice.length;
+    int na = argsPerDevice[0] == null ? 0 : argsPerDevice[0].length;
+    int no = outputs.size();
+    NativeResource[] held = new NativeResource[1 + nd * na];
+    int count = 0;
     long exeHandle = resource.acquire();
-    held.add(resource);
+    held[count++] = resource;
     try {
-      long[][] handles = new long[nd][];
+      long[] handles = new long[nd * na];
       for (int d = 0; d < nd; d++) {
-        handles[d] = checkAndAcquire(argsPerDevice.get(d), d, nd, held);
+        count = checkAndAcquire(argsPerDevice[d], d, nd, na, handles, held, count);
       }
-      int no = outputs.size();
-      long[] flat = PjrtNative.execute(client.api(), exeHandle, handles, no, 0);
-      List<PjrtBuffer[]> result = new ArrayList<>(nd);
+      long[] flat = new long[nd * no + nd];
+      PjrtNative.execute(client.api(), exeHandle, handles, nd, no, 0, flat);
+      PjrtBuffer[][] result = new PjrtBuffer[nd][no];
       RuntimeException failure = null;
       for (int d = 0; d < nd; d++) {
-        PjrtBuffer[] outs = new PjrtBuffer[no];
         for (int o = 0; o < no; o++) {
+          long out = flat[d * no + o];
           try {
-            outs[o] = new PjrtBuffer(client, flat[d * no + o]);
+            result[d][o] = staticOutputs != null
+                ? new PjrtBuffer(client, out, staticOutputs[o], deviceArray[d], null, 0)
+                : new PjrtBuffer(client, out);
           } catch (RuntimeException e) {
             if (failure == null) failure = e;
           }
         }
-        result.add(outs);
       }
       try {
-        Events.awaitAll(client.api(), Arrays.copyOfRange(flat, nd * no, nd * no + nd), "the execution of " + name,
-            null, held.toArray(new NativeResource[0]));
+        Events.awaitAll(client.api(), flat, nd * no, nd * no + nd, executionName, null,
+            count == held.length ? held : Arrays.copyOf(held, count));
       } catch (RuntimeException e) {
         if (failure == null) failure = e;
       }
@@ -164,19 +186,24 @@ public final class PjrtLoadedExecutable implements AutoCloseable {
       }
       return result;
     } finally {
-      for (NativeResource r : held) r.release();
+      for (int i = 0; i < count; i++) held[i].release();
     }
   }
 
-  private long[] checkAndAcquire(PjrtBuffer[] args, int device, int nd, List<NativeResource> held) {
+  /** Checks one device's arguments, acquires them into {@code held}; returns the new count. */
+  private int checkAndAcquire(PjrtBuffer[] args, int device, int nd, int na, long[] handles, NativeResource[] held,
+      int count) {
     String where = nd > 1 ? " (device " + device + ")" : "";
     if (args == null) throw new IllegalArgumentException("argument list" + where + " is null");
     if (parameters != null && args.length != parameters.size()) {
       throw new IllegalArgumentException(name + " expects " + parameters.size() + " argument(s) " + parameters
           + " but got " + args.length + where);
     }
-    long[] handles = new long[args.length];
-    PjrtDevice expectedDevice = devices.get(device);
+    if (args.length != na) {
+      throw new IllegalArgumentException("every device needs the same number of arguments: " + na + " for device 0, "
+          + args.length + where);
+    }
+    PjrtDevice expectedDevice = deviceArray[device];
     for (int i = 0; i < args.length; i++) {
       PjrtBuffer b = args[i];
       if (b == null) throw new IllegalArgumentException("argument " + i + where + " is null");
@@ -193,13 +220,13 @@ public final class PjrtLoadedExecutable implements AutoCloseable {
             + " runs there on " + expectedDevice);
       }
       try {
-        handles[i] = b.acquire();
+        handles[device * na + i] = b.acquire();
       } catch (IllegalStateException e) {
         throw new IllegalStateException("argument " + i + where + ": " + e.getMessage(), e);
       }
-      held.add(b.resource());
+      held[count++] = b.resource();
     }
-    return handles;
+    return count;
   }
 
   public boolean isClosed() {

@@ -79,13 +79,25 @@ final class PjrtNative {
   static native Object[] executableInfo(long api, long exe);
   static native byte[] executableSerialize(long api, long exe);
   static native long executableDeserializeAndLoad(long api, long client, byte[] bytes, byte[] options);
-  static native long[] execute(long api, long exe, long[][] args, int numOutputs, long executeDevice);
+  /**
+   * args: buffer handles device-major (numDevices x numArgs); out (numDevices*numOutputs +
+   * numDevices): the outputs device-major, then each device's completion event, 0 where it
+   * had already completed without error.
+   */
+  static native void execute(long api, long exe, long[] args, int numDevices, int numOutputs, long executeDevice,
+      long[] out);
 
   // buffers
+  /**
+   * With {@code done} (a long[1]) and 64-byte aligned data, a zero-copy upload: done[0] gets the
+   * done-with-host-buffer event (0 if the plugin copied), to await after the buffer is destroyed.
+   */
   static native long bufferFromHost(long api, long client, ByteBuffer data, long offset, int type, long[] dims,
-      long device, long memory);
+      long device, long memory, long[] done);
   static native void bufferDestroy(long api, long buffer);
-  static native Object[] bufferInfo(long api, long buffer);
+  /** {elementType, device, dims...} */
+  static native long[] bufferInfo(long api, long buffer);
+  static native long bufferOnDeviceSize(long api, long buffer);
   static native long bufferHostSize(long api, long buffer);
   static native long bufferToHost(long api, long buffer, ByteBuffer dst, long offset, long size);
 
@@ -105,6 +117,11 @@ final class PjrtNative {
 
   // events
   static native boolean eventIsReady(long api, long event);
+  /**
+   * Spins up to {@code spinNanos}, then sleeps, until the event is ready (1) or {@code nanos}
+   * passed (0); -1: the plugin refuses PJRT_Event_OnReady.
+   */
+  static native int eventWait(long api, long event, long spinNanos, long nanos);
   static native void eventCheck(long api, long event);
   static native void eventAwait(long api, long event);
   static native void eventDestroy(long api, long event);
