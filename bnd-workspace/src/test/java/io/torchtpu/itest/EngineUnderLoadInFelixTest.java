@@ -77,7 +77,29 @@ class EngineUnderLoadInFelixTest {
         properties.put("deviceCount", 2);
         configuration.update(properties);
         configurations.add(configuration);
-        return service(Backend.class, "(torchtpu.backend=" + id + ")");
+        Backend backend = service(Backend.class, "(torchtpu.backend=" + id + ")");
+        loadOn("probe-" + id, id);
+        engine.unload("probe-" + id);
+        return backend;
+    }
+
+    /**
+     * Loads a model on a backend that was just configured. The test may hear of the new backend service
+     * before the engine's reference to it is bound (listeners are called one after the other), so a
+     * "no backend" answer is retried for a few seconds.
+     */
+    private Model loadOn(String name, String backend) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                return engine.load(name, Fixtures.directory("mlp").resolve("model.pt2"), backend, TraceOptions.defaults());
+            } catch (BackendUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
+        }
     }
 
     private static Bundle bundle(BundleContext context, String symbolicName) {
@@ -181,7 +203,7 @@ class EngineUnderLoadInFelixTest {
     @Test
     void aBackendThatGoesAwayTakesItsModelsToTheFallbackWhileTheyServe() throws Exception {
         secondBackend("cpu-leaving");
-        Model model = engine.load("mlp-fallback", Fixtures.directory("mlp").resolve("model.pt2"), "cpu-leaving", TraceOptions.defaults());
+        Model model = loadOn("mlp-fallback", "cpu-leaving");
         List<HostTensor> inputs = Fixtures.inputs("mlp");
         HostTensor reference = Fixtures.reference("mlp").get(0);
         try (Load load = new Load(model, inputs, reference)) {
@@ -203,7 +225,7 @@ class EngineUnderLoadInFelixTest {
     @Test
     void withNoFallbackRunningRequestsFailClearlyUntilTheModelIsSwapped() throws Exception {
         Backend leaving = secondBackend("cpu-alone");
-        Model model = engine.load("mlp-orphan", Fixtures.directory("mlp").resolve("model.pt2"), "cpu-alone", TraceOptions.defaults());
+        Model model = loadOn("mlp-orphan", "cpu-alone");
         List<HostTensor> inputs = Fixtures.inputs("mlp");
         Bundle backends = bundle(context, "io.torchtpu.backend.cpu");
         // stopping the backend bundle takes every CPU backend, the fallback "cpu" included

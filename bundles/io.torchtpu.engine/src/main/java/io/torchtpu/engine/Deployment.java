@@ -1,9 +1,6 @@
 package io.torchtpu.engine;
 
-import io.torchtpu.api.DeviceBuffer;
-import io.torchtpu.api.Executable;
 import io.torchtpu.api.HostTensor;
-import io.torchtpu.api.lowering.LoweredModule;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,20 +11,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Deployment {
     private final String backend;
-    private final LoweredModule lowered;
-    private final Executable executable;
-    private final List<DeviceBuffer> parameters;
+    private final SharedProgram program;
     private final boolean fromCache;
     // requests in flight, plus one for "not retired"; reaching zero closes the deployment
     private final AtomicInteger holds = new AtomicInteger(1);
     private final Object drained = new Object();
     private final java.util.concurrent.atomic.AtomicBoolean retired = new java.util.concurrent.atomic.AtomicBoolean();
 
-    Deployment(String backend, LoweredModule lowered, Executable executable, List<DeviceBuffer> parameters, boolean fromCache) {
+    /** @param program a program this deployment has retained, and releases when it closes */
+    Deployment(String backend, SharedProgram program, boolean fromCache) {
         this.backend = backend;
-        this.lowered = lowered;
-        this.executable = executable;
-        this.parameters = List.copyOf(parameters);
+        this.program = program;
         this.fromCache = fromCache;
     }
 
@@ -41,7 +35,7 @@ final class Deployment {
 
     /** The ops this deployment's program was lowered with (decomposed ones included). */
     Set<String> ops() {
-        return lowered.providers().keySet();
+        return program.lowered.providers().keySet();
     }
 
     /** Takes a hold for one request; false when the deployment is already closing. */
@@ -64,11 +58,11 @@ final class Deployment {
     }
 
     List<HostTensor> run(List<HostTensor> inputs) {
-        return executable.run(inputs, parameters);
+        return program.executable.run(inputs, program.parameters);
     }
 
     void run(List<HostTensor> inputs, List<HostTensor> outputs) {
-        executable.run(inputs, parameters, outputs);
+        program.executable.run(inputs, program.parameters, outputs);
     }
 
     /** Stops taking requests; closes now if none is in flight, else when the last one releases. */
@@ -95,8 +89,7 @@ final class Deployment {
 
     private void close() {
         try {
-            parameters.forEach(DeviceBuffer::close);
-            executable.close();
+            program.release();
         } finally {
             synchronized (drained) {
                 drained.notifyAll();

@@ -80,6 +80,32 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
     private final List<Tracer> tracers = new CopyOnWriteArrayList<>();
     private final Map<String, ServingModel> models = new ConcurrentHashMap<>();
     private volatile Lowerer lowerer;
+    // bumped whenever a lowering changes: programs lowered before it are not shared any more
+    private final java.util.concurrent.atomic.AtomicLong loweringGeneration = new java.util.concurrent.atomic.AtomicLong();
+    private final Map<ProgramKey, SharedProgram> programs = new HashMap<>();
+    private final Map<String, Graph> graphs = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Graph> eldest) {
+            return size() > GRAPH_CACHE_SIZE;
+        }
+    };
+    private static final int GRAPH_CACHE_SIZE = 16;
+
+    /** One graph on one runtime, lowered with the lowerings of one generation. */
+    private record ProgramKey(Graph graph, String backend, Runtime runtime, long loweringGeneration) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ProgramKey that && graph == that.graph && runtime == that.runtime
+                    && backend.equals(that.backend) && loweringGeneration == that.loweringGeneration;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(graph) * 31 + System.identityHashCode(runtime);
+        }
+    }
     private volatile Config config;
     private ExecutorService executor;
     private ExecutableCache cache;
@@ -132,7 +158,7 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
 
     @Deactivate
     void deactivate() {
-        models.values().forEach(model -> model.deployment().retire());
+        models.values().forEach(model -> model.close("was stopped with the engine"));
         models.clear();
         executor.shutdownNow();
     }
@@ -190,7 +216,8 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         tracers.remove(tracer);
     }
 
-    @Reference(policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    // optional: models keep serving their compiled programs while the lowering registry restarts
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void setLowerer(Lowerer lowerer) {
         this.lowerer = lowerer;
     }
@@ -206,17 +233,39 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         if (!Files.isRegularFile(file)) {
             throw new TraceException(file + ": no such file");
         }
+        Graph graph = graph(name, file, options);
+        ServingModel model = new ServingModel(name, file, graph, deploy(name, graph, backend), this);
+        ServingModel replaced = models.put(name, model);
+        if (replaced != null) {
+            replaced.close("was replaced by a new load under the same name");
+        }
+        return model;
+    }
+
+    /** The file's graph: from the cache when the same file (path, size, time) was read with the same options. */
+    private Graph graph(String name, Path file, TraceOptions options) {
+        String key;
+        try {
+            Path absolute = file.toAbsolutePath().normalize();
+            key = absolute + "|" + Files.size(absolute) + "|" + Files.getLastModifiedTime(absolute).toMillis() + "|" + options;
+        } catch (java.io.IOException e) {
+            throw new TraceException(file + ": cannot read it: " + e.getMessage(), e);
+        }
+        synchronized (graphs) {
+            Graph cached = graphs.get(key);
+            if (cached != null) {
+                return cached;
+            }
+        }
         Tracer tracer = tracerFor(file);
         long start = System.nanoTime();
         Graph graph = tracer.trace(file, options);
         LOG.info("model {}: read {} with the {} tracer in {} ms ({} nodes)", name, file, tracer.format(),
                 (System.nanoTime() - start) / 1_000_000, graph.nodes().size());
-        ServingModel model = new ServingModel(name, file, graph, deploy(name, graph, backend), this);
-        ServingModel replaced = models.put(name, model);
-        if (replaced != null) {
-            replaced.deployment().retire();
+        synchronized (graphs) {
+            graphs.put(key, graph);
         }
-        return model;
+        return graph;
     }
 
     private Tracer tracerFor(Path file) {
@@ -241,20 +290,26 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         if (current == null) {
             throw new IllegalStateException("no lowering registry runs: add the lowering feature");
         }
+        Runtime runtime = backend.runtime();
+        ProgramKey key = new ProgramKey(graph, backendId, runtime, loweringGeneration.get());
+        synchronized (programs) {
+            SharedProgram shared = programs.get(key);
+            if (shared != null && shared.retain()) {
+                LOG.info("model {} on {}: the same program is loaded already, shared", name, backendId);
+                return new Deployment(backendId, shared, true);
+            }
+        }
         long start = System.nanoTime();
         LoweredModule lowered = current.lower(graph, backendId);
         long lowered_ns = System.nanoTime();
-        Runtime runtime = backend.runtime();
-        Map<String, Object> options = compileOptions;
-        String key = ExecutableCache.key(lowered.fingerprint(), runtime.identity(), new java.util.TreeMap<>(lowered.providers()).toString(),
-                options.toString());
-        Executable executable = cache == null ? null : cache.get(key).map(bytes -> loadCached(runtime, bytes, name)).orElse(null);
+        String cacheKey = ExecutableCache.key(lowered.fingerprint(), runtime.identity(), new java.util.TreeMap<>(lowered.providers()).toString(), "{}");
+        Executable executable = cache == null ? null : cache.get(cacheKey).map(bytes -> loadCached(runtime, bytes, name)).orElse(null);
         boolean fromCache = executable != null;
         if (executable == null) {
-            executable = runtime.compile(lowered.text(), options);
+            executable = runtime.compile(lowered.text(), Map.of());
             if (cache != null) {
                 try {
-                    cache.put(key, executable.serialize());
+                    cache.put(cacheKey, executable.serialize());
                 } catch (RuntimeException e) {
                     LOG.warn("model {}: the executable could not be serialized for the cache: {}", name, e.getMessage());
                 }
@@ -279,7 +334,16 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         LOG.info("model {} on {}: lowered in {} ms, {} in {} ms, {} weight tensors on the device", name, backendId,
                 (lowered_ns - start) / 1_000_000, fromCache ? "loaded from the compile cache" : "compiled",
                 (System.nanoTime() - lowered_ns) / 1_000_000, parameters.size());
-        return new Deployment(backendId, lowered, executable, parameters, fromCache);
+        SharedProgram program = new SharedProgram(lowered, executable, parameters, closed -> {
+            synchronized (programs) {
+                programs.remove(key, closed);
+            }
+        });
+        program.retain();
+        synchronized (programs) {
+            programs.put(key, program);
+        }
+        return new Deployment(backendId, program, fromCache);
     }
 
     /** An executable from the cache, or null when the runtime refuses it (then the program is compiled). */
@@ -294,8 +358,14 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
 
     @Override
     public void move(ServingModel model, String backend) {
+        // compile outside the model's lock, so that close() never waits for a compile
+        Deployment next = deploy(model.name(), model.graph(), backend);
         synchronized (model) {
-            model.install(deploy(model.name(), model.graph(), backend));
+            if (model.isClosed()) {
+                next.retire();
+                model.checkOpen();
+            }
+            model.install(next);
         }
     }
 
@@ -329,6 +399,7 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
 
     @Override
     public void loweringsChanged(Set<String> ops) {
+        loweringGeneration.incrementAndGet();
         for (ServingModel model : models.values()) {
             if (!Collections.disjoint(model.deployment().ops(), ops)) {
                 model.markStale();
@@ -377,7 +448,7 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
     public void unload(String name) {
         ServingModel model = models.remove(name);
         if (model != null) {
-            model.deployment().retire();
+            model.close("was unloaded");
         }
     }
 }

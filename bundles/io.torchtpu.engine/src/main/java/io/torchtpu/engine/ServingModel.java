@@ -67,6 +67,26 @@ final class ServingModel implements Model {
         orphanedBecause = reason;
     }
 
+    // set when the model stops serving for good (unloaded, replaced, the engine stopped)
+    private volatile String closedBecause;
+
+    /** Stops serving: later requests fail with the reason; requests in flight finish. */
+    synchronized void close(String reason) {
+        closedBecause = reason;
+        current.get().retire();
+    }
+
+    boolean isClosed() {
+        return closedBecause != null;
+    }
+
+    void checkOpen() {
+        String closed = closedBecause;
+        if (closed != null) {
+            throw new IllegalStateException("model " + name + " " + closed + ": load it again to use it");
+        }
+    }
+
     private void counted(Deployment deployment) {
         compiles.incrementAndGet();
         if (deployment.fromCache()) {
@@ -137,6 +157,7 @@ final class ServingModel implements Model {
     private void serve(List<HostTensor> inputs, java.util.function.Consumer<Deployment> request) {
         long start = System.nanoTime();
         try {
+            checkOpen();
             checkInputs(inputs);
             String orphaned = orphanedBecause;
             if (orphaned != null) {
@@ -159,6 +180,7 @@ final class ServingModel implements Model {
         while (true) {
             Deployment deployment = current.get();
             if (!deployment.acquire()) {
+                checkOpen();
                 String orphaned = orphanedBecause;
                 if (orphaned != null && current.get() == deployment) {
                     throw new io.torchtpu.api.BackendUnavailableException("model " + name + " cannot run: " + orphaned);
@@ -211,12 +233,31 @@ final class ServingModel implements Model {
 
     @Override
     public CompletableFuture<List<HostTensor>> runAsync(List<HostTensor> inputs) {
-        return CompletableFuture.supplyAsync(() -> run(inputs), engine.executor());
+        try {
+            checkOpen();
+            return CompletableFuture.supplyAsync(() -> run(inputs), engine.executor());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(stoppedEngine(e));
+        }
+    }
+
+    /** A task the engine's stopped executor refused is a model that stopped with the engine. */
+    private RuntimeException stoppedEngine(RuntimeException e) {
+        return e instanceof java.util.concurrent.RejectedExecutionException
+                ? new IllegalStateException("model " + name + " was stopped with the engine: load it again to use it", e) : e;
     }
 
     @Override
     public CompletableFuture<Void> swap(String backend) {
-        return CompletableFuture.runAsync(() -> engine.move(this, backend), engine.executor());
+        try {
+            checkOpen();
+            return CompletableFuture.runAsync(() -> {
+                checkOpen();
+                engine.move(this, backend);
+            }, engine.executor());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(stoppedEngine(e));
+        }
     }
 
     @Override

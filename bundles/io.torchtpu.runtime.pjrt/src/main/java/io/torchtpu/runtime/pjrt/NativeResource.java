@@ -24,6 +24,9 @@ final class NativeResource implements Runnable {
     void destroy(long api, long handle);
   }
 
+  // handles created and not yet destroyed, all kinds together: what a soak test watches for leaks
+  static final java.util.concurrent.atomic.AtomicLong OPEN = new java.util.concurrent.atomic.AtomicLong();
+
   /** The full name, or null to build it from {@link #kind} and the handle when first needed. */
   private final String what;
   private final String kind;
@@ -65,6 +68,7 @@ final class NativeResource implements Runnable {
         throw e;
       }
     }
+    if (handle != 0) OPEN.incrementAndGet();
   }
 
   String what() {
@@ -156,7 +160,10 @@ final class NativeResource implements Runnable {
 
   private void destroy() {
     try {
-      if (handle != 0) destroyer.destroy(api, handle);
+      if (handle != 0) {
+        OPEN.decrementAndGet();
+        destroyer.destroy(api, handle);
+      }
     } catch (RuntimeException e) {
       System.getLogger(NativeResource.class.getName())
           .log(System.Logger.Level.WARNING, "destroying " + what() + " failed", e);

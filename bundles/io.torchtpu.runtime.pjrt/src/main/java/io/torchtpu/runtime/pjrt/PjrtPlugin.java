@@ -115,6 +115,14 @@ public final class PjrtPlugin {
     return load(defaultCpuPluginPath());
   }
 
+  /**
+   * PJRT clients, executables and buffers created in this process and not yet destroyed, all plugins together;
+   * flat over a long run when nothing leaks.
+   */
+  public static long openNativeHandles() {
+    return NativeResource.OPEN.get();
+  }
+
   /** The PJRT C API version (major, minor) this bridge was compiled against. */
   public static int[] bridgeApiVersion() {
     return PjrtNative.headerVersion();
