@@ -69,17 +69,50 @@ final class LoadedProgram implements AutoCloseable {
         throw new TraceException(model + ": the TorchScript module has no forward method");
     }
 
-    /** Java's zip reader checks the archive first, so that a truncated or foreign file gets a plain answer. */
+    // Limits checked in Java before libtorch parses anything: a hostile archive is refused here, not in native code.
+    static final int MAX_ENTRIES = 100_000;
+    static final long MAX_TOTAL_BYTES = 64L << 30;
+    // deflate cannot expand data by more than about 1032 to 1
+    static final long MAX_DEFLATE_RATIO = 1032;
+    // entries read whole to check their CRC: the pickles and the code, never the tensor storages
+    static final long MAX_CHECKED_ENTRY_BYTES = 64L << 20;
+
+    /**
+     * Java's zip reader checks the archive first, so that a truncated, corrupt, oversized or foreign
+     * file gets a plain answer naming the entry, and libtorch only ever sees archives that hold together.
+     */
     private static void checkArchive(Path model) {
         try (ZipFile zip = new ZipFile(model.toFile())) {
             boolean data = false;
+            int count = 0;
+            long total = 0;
+            long fileSize = Files.size(model);
             for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements();) {
-                String name = e.nextElement().getName();
+                ZipEntry entry = e.nextElement();
+                String name = entry.getName();
+                if (++count > MAX_ENTRIES) {
+                    throw new TraceException(model + ": more than " + MAX_ENTRIES + " entries; refusing the archive");
+                }
                 if (name.startsWith("/") || name.contains("\\") || name.contains("../") || name.startsWith("..")) {
                     throw new TraceException(model + ": entry '" + name + "' is a path that escapes the archive's root; refusing the archive");
                 }
+                long size = entry.getSize();
+                long stored = entry.getCompressedSize();
+                long bound = entry.getMethod() == ZipEntry.STORED ? stored : stored * MAX_DEFLATE_RATIO;
+                if (size < 0 || stored < 0 || stored > fileSize || size > bound) {
+                    throw new TraceException(model + ": entry '" + name + "' declares " + size + " bytes from " + stored
+                            + " stored bytes, which the archive cannot hold; it is corrupt");
+                }
+                total += size;
+                if (total > MAX_TOTAL_BYTES) {
+                    throw new TraceException(model + ": the entries declare more than " + MAX_TOTAL_BYTES + " bytes in all; refusing the archive");
+                }
                 int slash = name.indexOf('/');
-                data |= slash > 0 && name.substring(slash + 1).equals("data.pkl");
+                String inner = slash > 0 ? name.substring(slash + 1) : name;
+                data |= inner.equals("data.pkl");
+                if (!inner.startsWith("data/") && size <= MAX_CHECKED_ENTRY_BYTES) {
+                    checkCrc(model, zip, entry);
+                }
             }
             if (!data) {
                 throw new TraceException(model + ": a zip archive, but not a TorchScript one (no ROOT/data.pkl entry; "
@@ -89,6 +122,22 @@ final class LoadedProgram implements AutoCloseable {
             throw new TraceException(model + ": not a TorchScript archive: the zip is truncated or corrupt (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new TraceException(model + ": cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** PyTorch stores entries uncompressed, and Java's reader does not check a stored entry's CRC: this does. */
+    private static void checkCrc(Path model, ZipFile zip, ZipEntry entry) throws IOException {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        long read = 0;
+        try (InputStream in = zip.getInputStream(entry)) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0;) {
+                crc.update(buffer, 0, n);
+                read += n;
+            }
+        }
+        if (read != entry.getSize() || (entry.getCrc() != -1 && crc.getValue() != entry.getCrc())) {
+            throw new TraceException(model + ": entry '" + entry.getName() + "' is corrupt (its bytes do not match its checksum)");
         }
     }
 

@@ -96,6 +96,36 @@ class TorchScriptTracerTest {
     }
 
     @Test
+    void aCorruptEntryIsRefusedInJavaBeforeLibtorchReadsIt() throws IOException {
+        byte[] whole = Files.readAllBytes(Fixtures.torchScript("mlp"));
+        // flip one byte inside data.pkl, which PyTorch stores uncompressed: only the CRC tells
+        byte[] pickle;
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(Fixtures.torchScript("mlp").toFile())) {
+            java.util.zip.ZipEntry entry = zip.stream().filter(z -> z.getName().endsWith("/data.pkl")).findFirst().orElseThrow();
+            pickle = zip.getInputStream(entry).readAllBytes();
+        }
+        int dataStart = indexOf(whole, pickle, 0);
+        whole[dataStart + pickle.length / 2] ^= 0x55;
+        Path corrupt = Files.write(dir.resolve("corrupt.pt"), whole);
+        TraceException e = assertThrows(TraceException.class, () -> tracer.trace(corrupt, shapes(4, 32)));
+        assertTrue(e.getMessage().contains("corrupt.pt") && e.getMessage().contains("data.pkl") && e.getMessage().contains("corrupt"),
+                e.getMessage());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
     void withoutShapesOrExampleInputsTheTracerSaysWhatToGive() throws IOException {
         Path copy = Files.copy(Fixtures.torchScript("mlp"), dir.resolve("alone.pt"));
         TraceException e = assertThrows(TraceException.class, () -> tracer.trace(copy, TraceOptions.defaults()));
