@@ -302,11 +302,13 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         long start = System.nanoTime();
         LoweredModule lowered = current.lower(graph, backendId);
         long lowered_ns = System.nanoTime();
-        String cacheKey = ExecutableCache.key(lowered.fingerprint(), runtime.identity(), new java.util.TreeMap<>(lowered.providers()).toString(), "{}");
+        Map<String, Object> options = compileOptions;
+        String cacheKey = ExecutableCache.key(lowered.fingerprint(), runtime.identity(), new java.util.TreeMap<>(lowered.providers()).toString(),
+                options.toString());
         Executable executable = cache == null ? null : cache.get(cacheKey).map(bytes -> loadCached(runtime, bytes, name)).orElse(null);
         boolean fromCache = executable != null;
         if (executable == null) {
-            executable = runtime.compile(lowered.text(), Map.of());
+            executable = runtime.compile(lowered.text(), options);
             if (cache != null) {
                 try {
                     cache.put(cacheKey, executable.serialize());
