@@ -28,6 +28,10 @@ final class ModelCli {
         return path == null ? "-" : quoted(path);
     }
 
+    static String shapes(String inputShapes) {
+        return inputShapes == null ? "-" : '"' + inputShapes + '"';
+    }
+
     static String quoted(Path path) {
         return '"' + path.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
@@ -52,6 +56,11 @@ final class ModelCli {
         @Option(names = "--output", paramLabel = "FILE", description = "Where to write the outputs (.safetensors or .npz).")
         Path output;
 
+        @Option(names = "--input-shape", paramLabel = "SHAPES",
+                description = "Input types when the model file does not fix them (TorchScript), e.g. 4x32:f32,1x16:i64; "
+                        + "by default they come from inputs.safetensors beside the model.")
+        String inputShapes;
+
         @Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -59,7 +68,7 @@ final class ModelCli {
         public Integer call() {
             String name = "run";
             return Main.runCommands(withModelFeatures(args.options()), List.of(
-                    "torchtpu:load " + name + " " + quoted(model) + " " + backend,
+                    "torchtpu:load " + name + " " + quoted(model) + " " + backend + " " + shapes(inputShapes),
                     "torchtpu:run " + name + " " + orDash(inputs) + " " + orDash(output)),
                     spec.commandLine().getOut(), spec.commandLine().getErr());
         }
@@ -83,13 +92,18 @@ final class ModelCli {
         @Option(names = "--inputs", paramLabel = "FILE", description = "Inputs in order, as .safetensors or .npz.")
         Path inputs;
 
+        @Option(names = "--input-shape", paramLabel = "SHAPES",
+                description = "Input types when the model file does not fix them (TorchScript), e.g. 4x32:f32,1x16:i64; "
+                        + "by default they come from inputs.safetensors beside the model.")
+        String inputShapes;
+
         @Spec
         CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
             return Main.runCommands(withModelFeatures(args.options()),
-                    List.of("torchtpu:verify " + quoted(model) + " " + backend + " " + orDash(inputs)),
+                    List.of("torchtpu:verify " + quoted(model) + " " + backend + " " + orDash(inputs) + " " + shapes(inputShapes)),
                     spec.commandLine().getOut(), spec.commandLine().getErr());
         }
     }

@@ -79,6 +79,14 @@ class TorchtpuCommandIT {
     }
 
     @Test
+    void aTorchScriptModelTracesAtTheBatchSizeTheUserGives() throws Exception {
+        Result result = torchtpu("", "verify", fixture("mlp", "model.pt"), "--input-shape", "8x32:f32");
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        assertTrue(result.stdout().contains("inputs: random"), result.stdout());
+        assertTrue(result.stdout().matches("(?s).*output0 +\\[8, 10\\] +f32 .* PASS.*"), result.stdout());
+    }
+
+    @Test
     void verifyChecksAnExportedProgramAgainstItsStoredReference() throws Exception {
         Result result = torchtpu("", "verify", fixture("mlp", "model.pt2"));
         assertEquals(0, result.exitCode(), result.stdout() + result.stderr());

@@ -89,10 +89,17 @@ public final class ModelCommands {
         return load(name, file, "cpu");
     }
 
-    /** Reads, lowers and compiles a model for a backend, and serves it under a name. */
     public String load(String name, String file, String backend) {
+        return load(name, file, backend, "-");
+    }
+
+    /**
+     * Reads, lowers and compiles a model for a backend, and serves it under a name. {@code inputShapes}
+     * gives the input types when the file does not fix them (TorchScript): {@code 4x32:f32,1x16:i64}; "-" for none.
+     */
+    public String load(String name, String file, String backend, String inputShapes) {
         return guarded(() -> {
-            Model model = engine().load(name, Path.of(file), backend, TraceOptions.defaults());
+            Model model = engine().load(name, Path.of(file), backend, traceOptions(inputShapes));
             return "loaded " + model.name() + " on " + model.backend() + ": " + model.inputTypes() + " -> " + model.outputTypes() + "\n";
         });
     }
@@ -147,6 +154,10 @@ public final class ModelCommands {
      * prints the errors per output and PASS or FAIL.
      */
     public String verify(String file, String backend, String inputs) {
+        return verify(file, backend, inputs, "-");
+    }
+
+    public String verify(String file, String backend, String inputs, String inputShapes) {
         return guarded(() -> {
             Path path = Path.of(file).toAbsolutePath();
             ReferenceRunner runner = referenceRunners.stream().filter(r -> r.accepts(path)).findFirst().orElse(null);
@@ -157,14 +168,14 @@ public final class ModelCommands {
                         + storedReference.getFileName() + " beside it\n";
             }
             String name = "verify-" + Long.toHexString(path.hashCode() & 0xffffffffL);
-            Model model = engine().load(name, path, backend, TraceOptions.defaults());
+            Model model = engine().load(name, path, backend, traceOptions(inputShapes));
             try {
                 List<HostTensor> arguments;
                 String inputSource;
                 if (!inputs.equals("-")) {
                     arguments = readInputs(Path.of(inputs), model);
                     inputSource = inputs;
-                } else if (runner == null || Files.isRegularFile(storedInputs)) {
+                } else if (runner == null || (Files.isRegularFile(storedInputs) && inputShapes.equals("-"))) {
                     arguments = readInputs(storedInputs, model);
                     inputSource = storedInputs.toString();
                 } else {
@@ -263,6 +274,39 @@ public final class ModelCommands {
             }
             return "deleted " + engine().clearCache() + " cached executables\n";
         });
+    }
+
+    /** {@code 4x32:f32,1x16:i64} (dtype as StableHLO or PyTorch names it; f32 when left out), or "-" for none. */
+    static TraceOptions traceOptions(String inputShapes) {
+        if (inputShapes.equals("-")) {
+            return TraceOptions.defaults();
+        }
+        List<TensorType> types = new ArrayList<>();
+        for (String spec : inputShapes.split(",")) {
+            String[] parts = spec.trim().split(":");
+            DType dtype = parts.length > 1 ? dtype(parts[1].trim(), spec) : DType.F32;
+            String[] dims = parts[0].trim().isEmpty() ? new String[0] : parts[0].trim().split("x");
+            long[] shape = new long[dims.length];
+            for (int i = 0; i < dims.length; i++) {
+                try {
+                    shape[i] = Long.parseLong(dims[i].trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("input shape '" + spec + "': '" + dims[i] + "' is not a dimension; write shapes as 4x32:f32,1x16:i64");
+                }
+            }
+            types.add(TensorType.of(dtype, shape));
+        }
+        return TraceOptions.defaults().withInputTypes(types);
+    }
+
+    private static DType dtype(String name, String spec) {
+        for (DType dtype : DType.values()) {
+            if (dtype.stableHloName().equals(name) || dtype.torchName().equals(name) || dtype.torchName().equals("torch." + name)
+                    || dtype.name().equalsIgnoreCase(name)) {
+                return dtype;
+            }
+        }
+        throw new IllegalArgumentException("input shape '" + spec + "': unknown dtype '" + name + "'; use f32, f64, f16, bf16, i64, i32, i16, i8, ui8 or i1");
     }
 
     private static List<HostTensor> readInputs(Path file, Model model) throws IOException {
