@@ -1242,3 +1242,68 @@ JNIFN(jobjectArray, executableCostAnalysis)(JNIEnv *env, jclass cls, jlong api, 
   if (check(env, p, p->PJRT_Executable_GetCostAnalysis(&a))) return NULL;
   return named_values(env, a.properties, a.num_properties);
 }
+
+/* ------------------------------------------------------------ CPU fast path */
+
+static int swallow(const PJRT_Api *p, PJRT_Error *err) {
+  if (err == NULL) return 0;
+  INIT_ARGS(PJRT_Error_Destroy_Args, d);
+  d.error = err;
+  p->PJRT_Error_Destroy(&d);
+  return 1;
+}
+
+/* The XLA CPU plugin copies a buffer to the host on a worker thread and signals an event:
+ * a thread hand-off of several microseconds (tens on a busy machine) even for a few bytes.
+ * When the buffer lives in host memory (PJRT_Buffer_IsOnCpu), is ready, has the dense
+ * major-to-minor layout and exactly `size` bytes, this copies it here instead, while an
+ * external reference pins its memory. Returns JNI_TRUE when it copied; JNI_FALSE (nothing
+ * thrown) when the caller must take the ordinary path. */
+JNIFN(jboolean, bufferCopyFromCpu)(JNIEnv *env, jclass cls, jlong api, jlong buf, jobject dst, jlong offset,
+                                   jlong size) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  if (!HAS_FN(p, PJRT_Buffer_IsOnCpu) || !HAS_FN(p, PJRT_Buffer_ReadyEvent) ||
+      !HAS_FN(p, PJRT_Buffer_GetMemoryLayout) || !HAS_FN(p, PJRT_Buffer_IncreaseExternalReferenceCount) ||
+      !HAS_FN(p, PJRT_Buffer_DecreaseExternalReferenceCount) ||
+      !HAS_FN(p, PJRT_Buffer_OpaqueDeviceMemoryDataPointer))
+    return JNI_FALSE;
+  char *base = (char *)(*env)->GetDirectBufferAddress(env, dst);
+  if (base == NULL) return JNI_FALSE;
+  PJRT_Buffer *b = PTR(PJRT_Buffer, buf);
+  INIT_ARGS(PJRT_Buffer_IsOnCpu_Args, oc);
+  oc.buffer = b;
+  if (swallow(p, p->PJRT_Buffer_IsOnCpu(&oc)) || !oc.is_on_cpu) return JNI_FALSE;
+  INIT_ARGS(PJRT_Buffer_ReadyEvent_Args, re);
+  re.buffer = b;
+  if (swallow(p, p->PJRT_Buffer_ReadyEvent(&re))) return JNI_FALSE;
+  if (!consume_if_done(p, re.event)) {
+    INIT_ARGS(PJRT_Event_Destroy_Args, d);
+    d.event = re.event;
+    swallow(p, p->PJRT_Event_Destroy(&d));
+    return JNI_FALSE; /* still being written, or failed: the ordinary path waits or reports */
+  }
+  INIT_ARGS(PJRT_Buffer_GetMemoryLayout_Args, l);
+  l.buffer = b;
+  if (swallow(p, p->PJRT_Buffer_GetMemoryLayout(&l))) return JNI_FALSE;
+  if (l.layout.type != PJRT_Buffer_MemoryLayout_Type_Tiled || l.layout.tiled.num_tiles != 0) return JNI_FALSE;
+  size_t rank = l.layout.tiled.minor_to_major_size;
+  for (size_t i = 0; i < rank; i++) {
+    if (l.layout.tiled.minor_to_major[i] != (int64_t)(rank - 1 - i)) return JNI_FALSE;
+  }
+  INIT_ARGS(PJRT_Buffer_OnDeviceSizeInBytes_Args, sz);
+  sz.buffer = b;
+  if (swallow(p, p->PJRT_Buffer_OnDeviceSizeInBytes(&sz)) || sz.on_device_size_in_bytes != (size_t)size)
+    return JNI_FALSE;
+  INIT_ARGS(PJRT_Buffer_IncreaseExternalReferenceCount_Args, inc);
+  inc.buffer = b;
+  if (swallow(p, p->PJRT_Buffer_IncreaseExternalReferenceCount(&inc))) return JNI_FALSE;
+  INIT_ARGS(PJRT_Buffer_OpaqueDeviceMemoryDataPointer_Args, ptr);
+  ptr.buffer = b;
+  int ok = !swallow(p, p->PJRT_Buffer_OpaqueDeviceMemoryDataPointer(&ptr)) && (ptr.device_memory_ptr != NULL || size == 0);
+  if (ok && size > 0) memcpy(base + offset, ptr.device_memory_ptr, (size_t)size);
+  INIT_ARGS(PJRT_Buffer_DecreaseExternalReferenceCount_Args, dec);
+  dec.buffer = b;
+  swallow(p, p->PJRT_Buffer_DecreaseExternalReferenceCount(&dec));
+  return ok ? JNI_TRUE : JNI_FALSE;
+}

@@ -106,7 +106,7 @@ if bd:
     print("execute breakdown, median us: JNI calls only {:.2f} | + bufferInfo {:.2f} | public API {:.2f} | C floor {:.2f}"
           .format(bd["jniExecute"][0]["50.0"], bd["jniExecuteBufferInfo"][0]["50.0"], bd["api"][0]["50.0"],
                   floor["execute.median_us"] if floor else float("nan")))
-    print("toHost 16 B breakdown, median us: busy-spin on eventIsReady {:.2f} | PjrtBuffer.toHost (spin+park backoff) {:.2f}"
+    print("toHost 16 B breakdown, median us: plugin copy + busy-spin on eventIsReady {:.2f} | PjrtBuffer.toHost {:.2f}"
           " | C Event_Await {:.2f}".format(bd["toHostBusySpin"][0]["50.0"], bd["toHostApi"][0]["50.0"],
                                            floor["tohost16.median_us"] if floor else float("nan")))
 print("load average while running: " + open("/proc/loadavg").read().split(" ", 3)[:3].__str__())

@@ -9,6 +9,13 @@ import java.util.function.Supplier;
 
 /** An array on a device. Owns one PJRT_Buffer; close it when done. */
 public final class PjrtBuffer implements AutoCloseable {
+  /**
+   * Whether toHost copies a ready buffer that lives in host memory itself instead of asking the
+   * plugin ({@code -Dtorchtpu.pjrt.cpuDirectCopy=false} turns it off).
+   */
+  static final boolean CPU_DIRECT_COPY =
+      Boolean.parseBoolean(System.getProperty("torchtpu.pjrt.cpuDirectCopy", "true"));
+
   private final PjrtClient client;
   private final NativeResource resource;
   private final Cleaner.Cleanable cleanable;
@@ -156,7 +163,8 @@ public final class PjrtBuffer implements AutoCloseable {
       if (dst.isReadOnly()) throw new IllegalArgumentException("destination is read-only");
       ByteBuffer target = dst.isDirect() ? dst : ByteBuffer.allocateDirect((int) size);
       long offset = dst.isDirect() ? dst.position() : 0;
-      long event = PjrtNative.bufferToHost(client.api(), h, target, offset, size);
+      long event = CPU_DIRECT_COPY && PjrtNative.bufferCopyFromCpu(client.api(), h, target, offset, size) ? 0
+          : PjrtNative.bufferToHost(client.api(), h, target, offset, size);
       if (event != 0) {
         Events.await(client.api(), event, (Supplier<String>) () -> "the copy of " + this + " to the host", target,
             resource);

@@ -100,6 +100,11 @@ final class PjrtNative {
   static native long bufferOnDeviceSize(long api, long buffer);
   static native long bufferHostSize(long api, long buffer);
   static native long bufferToHost(long api, long buffer, ByteBuffer dst, long offset, long size);
+  /**
+   * Copies a ready, dense buffer that lives in host memory (the XLA CPU plugin's) straight into
+   * {@code dst}; false (nothing thrown) when the ordinary bufferToHost must be used.
+   */
+  static native boolean bufferCopyFromCpu(long api, long buffer, ByteBuffer dst, long offset, long size);
 
   // environment, before a plugin loads
   static native String setEnvironmentDefault(String name, String value);

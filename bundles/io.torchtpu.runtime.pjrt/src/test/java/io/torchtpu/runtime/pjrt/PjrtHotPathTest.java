@@ -130,6 +130,68 @@ class PjrtHotPathTest {
     PjrtPluginTest.assertStillWorks();
   }
 
+  /** The plugin's own copy to the host (ToHostBuffer + event), as toHost did before the CPU fast path. */
+  private static byte[] viaPlugin(PjrtBuffer b) {
+    int size = (int) b.hostSizeInBytes();
+    ByteBuffer dst = ByteBuffer.allocateDirect(size);
+    long h = b.acquire();
+    try {
+      Events.await(client.api(), PjrtNative.bufferToHost(client.api(), h, dst, 0, size), "test copy", dst, b.resource());
+    } finally {
+      b.resource().release();
+    }
+    byte[] out = new byte[size];
+    dst.get(out);
+    return out;
+  }
+
+  static final String TRANSPOSE_COMPARE = """
+      module @tc {
+        func.func public @main(%x: tensor<2x3x4xf32>) -> (tensor<4x2x3xf32>, tensor<2x3x4xi1>, tensor<0x3xf32>, tensor<f32>) {
+          %t = stablehlo.transpose %x, dims = [2, 0, 1] : (tensor<2x3x4xf32>) -> tensor<4x2x3xf32>
+          %zero = stablehlo.constant dense<0.0> : tensor<2x3x4xf32>
+          %c = stablehlo.compare GT, %x, %zero : (tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xi1>
+          %e = stablehlo.constant dense<> : tensor<0x3xf32>
+          %init = stablehlo.constant dense<0.0> : tensor<f32>
+          %s = stablehlo.reduce(%x init: %init) applies stablehlo.add across dimensions = [0, 1, 2] : (tensor<2x3x4xf32>, tensor<f32>) -> tensor<f32>
+          return %t, %c, %e, %s : tensor<4x2x3xf32>, tensor<2x3x4xi1>, tensor<0x3xf32>, tensor<f32>
+        }
+      }
+      """;
+
+  @Test
+  void theCpuDirectCopyGivesThePluginsBytes() {
+    float[] x = new float[24];
+    for (int i = 0; i < x.length; i++) x[i] = (i % 5) - 2 + i * 0.25f;
+    try (PjrtLoadedExecutable exe = client.compile(TRANSPOSE_COMPARE);
+         PjrtBuffer in = client.buffer(x, 2, 3, 4)) {
+      PjrtBuffer[] out = exe.execute(in);
+      try {
+        for (PjrtBuffer o : out) {
+          if (client.platformName().equals("cpu")) {
+            ByteBuffer probe = ByteBuffer.allocateDirect((int) o.hostSizeInBytes());
+            long h = o.acquire();
+            try {
+              assertTrue(PjrtNative.bufferCopyFromCpu(client.api(), h, probe, 0, probe.capacity()),
+                  "the XLA CPU plugin's " + o + " takes the direct copy");
+            } finally {
+              o.resource().release();
+            }
+          }
+          assertArrayEquals(viaPlugin(o), o.toByteArray(), "bytes of " + o);
+          ByteBuffer heap = ByteBuffer.allocate((int) o.hostSizeInBytes() + 3).position(3);
+          o.toHost(heap);
+          assertArrayEquals(viaPlugin(o), Arrays.copyOfRange(heap.array(), 3, heap.capacity()), "heap copy of " + o);
+        }
+        float[] t = out[0].toFloatArray();
+        assertEquals(x[1 * 12 + 2 * 4 + 3], t[3 * 6 + 1 * 3 + 2]); // t[k][i][j] = x[i][j][k]
+        assertArrayEquals(viaPlugin(in), in.toByteArray());
+      } finally {
+        for (PjrtBuffer o : out) o.close();
+      }
+    }
+  }
+
   @Test
   void longWaitsSleepInNativeCodeAndGetTheRightBytes() {
     int n = 8 << 20; // a copy that outlasts the spin
