@@ -28,6 +28,8 @@ final class NumericHarness implements AutoCloseable {
 
     private final LoweringRegistry registry = new LoweringRegistry();
     private final PjrtRuntime runtime;
+    /** The test class that uses this harness, for {@link HarnessRecord}. */
+    private final String testClass = HarnessRecord.callerTestClass();
     int compiles;
     int samplesChecked;
 
@@ -48,6 +50,13 @@ final class NumericHarness implements AutoCloseable {
 
     /** Checks every sample libtorch accepts; returns one line per failure (op, sample, worst element). */
     List<String> check(String op, List<Sample> samples) {
+        int before = samplesChecked;
+        List<String> failures = compareWithLibtorch(op, samples);
+        HarnessRecord.record(testClass, op, samplesChecked - before, failures);
+        return failures;
+    }
+
+    private List<String> compareWithLibtorch(String op, List<Sample> samples) {
         List<String> failures = new ArrayList<>();
         GraphBuilder graph = new GraphBuilder(op.replace("aten::", "").replace('.', '_'), registry);
         List<HostTensor> arguments = new ArrayList<>();
@@ -147,5 +156,6 @@ final class NumericHarness implements AutoCloseable {
     @Override
     public void close() {
         runtime.close();
+        HarnessRecord.finished(testClass);
     }
 }
