@@ -932,9 +932,10 @@ JNIFN(void, eventCheck)(JNIEnv *env, jclass cls, jlong api, jlong ev) {
   check(env, API(api), API(api)->PJRT_Event_Error(&a));
 }
 
-/* A blocking wait in bounded slices (eventWait): PJRT_Event_OnReady signals a condition
- * variable. The waiter is shared by the callback and the waiting call and freed by the
- * last of them, so a slice that times out leaves the callback nothing dangling. */
+/* A blocking wait in bounded slices: a callback registered once with PJRT_Event_OnReady
+ * sets a flag and signals a condition variable. The Waiter is shared by the Java caller
+ * (eventWaiter ... waiterRelease, in a try/finally) and the callback, and freed by the last
+ * of them, so a wait abandoned before the event fires leaves the callback nothing dangling. */
 typedef struct {
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -974,12 +975,9 @@ static int64_t mono_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Waits at most `nanos` for `ev`: returns 1 when it is ready, 0 when the time is up, -1
- * when the plugin refuses PJRT_Event_OnReady (the caller then polls). For up to
- * `spin_nanos` it spins on the waiter's own flag (not on PJRT_Event_IsReady, which would
- * contend with the thread completing the event), then sleeps in the kernel; it comes back
- * to Java at least every `nanos` so that the thread sees interrupts. */
-JNIFN(jint, eventWait)(JNIEnv *env, jclass cls, jlong api, jlong ev, jlong spin_nanos, jlong nanos) {
+/* A Waiter on `ev`, to pass to waiterWait and then to waiterRelease; 0 when the plugin
+ * refuses PJRT_Event_OnReady (the caller then polls PJRT_Event_IsReady). */
+JNIFN(jlong, eventWaiter)(JNIEnv *env, jclass cls, jlong api, jlong ev) {
   (void)cls;
   const PJRT_Api *p = API(api);
   Waiter *w = calloc(1, sizeof *w);
@@ -994,7 +992,7 @@ JNIFN(jint, eventWait)(JNIEnv *env, jclass cls, jlong api, jlong ev, jlong spin_
   pthread_condattr_destroy(&ca);
   pthread_mutex_init(&w->mu, NULL);
   w->api = p;
-  w->refs = 2; /* this call and the callback */
+  w->refs = 2; /* the Java caller and the callback */
   INIT_ARGS(PJRT_Event_OnReady_Args, a);
   a.event = PTR(PJRT_Event, ev);
   a.callback = waiter_on_ready;
@@ -1006,8 +1004,19 @@ JNIFN(jint, eventWait)(JNIEnv *env, jclass cls, jlong api, jlong ev, jlong spin_
     p->PJRT_Error_Destroy(&d);
     w->refs = 1; /* the callback was not registered */
     waiter_unref(w);
-    return -1;
+    return 0;
   }
+  return HANDLE(w);
+}
+
+/* Waits at most `nanos` for the waiter's event; returns whether it fired. For up to
+ * `spin_nanos` it spins on the waiter's own flag (not on PJRT_Event_IsReady, which would
+ * contend with the thread completing the event), then sleeps in the kernel; it comes back
+ * to Java at least every `nanos` so that the thread sees interrupts. */
+JNIFN(jboolean, waiterWait)(JNIEnv *env, jclass cls, jlong waiter, jlong spin_nanos, jlong nanos) {
+  (void)env;
+  (void)cls;
+  Waiter *w = PTR(Waiter, waiter);
   if (spin_nanos > 0) {
     int64_t end = mono_ns() + spin_nanos;
     for (unsigned i = 1; !__atomic_load_n(&w->ready, __ATOMIC_ACQUIRE); i++) {
@@ -1017,6 +1026,7 @@ JNIFN(jint, eventWait)(JNIEnv *env, jclass cls, jlong api, jlong ev, jlong spin_
       if ((i & 63) == 0 && mono_ns() >= end) break;
     }
   }
+  if (__atomic_load_n(&w->ready, __ATOMIC_ACQUIRE)) return JNI_TRUE;
   struct timespec until;
   clock_gettime(CLOCK_MONOTONIC, &until);
   until.tv_sec += (time_t)(nanos / 1000000000L);
@@ -1031,8 +1041,13 @@ JNIFN(jint, eventWait)(JNIEnv *env, jclass cls, jlong api, jlong ev, jlong spin_
   }
   int ready = w->ready;
   pthread_mutex_unlock(&w->mu);
-  waiter_unref(w);
-  return ready ? 1 : 0;
+  return ready ? JNI_TRUE : JNI_FALSE;
+}
+
+JNIFN(void, waiterRelease)(JNIEnv *env, jclass cls, jlong waiter) {
+  (void)env;
+  (void)cls;
+  if (waiter != 0) waiter_unref(PTR(Waiter, waiter));
 }
 
 /* Blocking wait; used only by the background reaper for abandoned events. */

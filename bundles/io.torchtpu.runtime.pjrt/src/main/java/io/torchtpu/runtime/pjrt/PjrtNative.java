@@ -122,11 +122,11 @@ final class PjrtNative {
 
   // events
   static native boolean eventIsReady(long api, long event);
-  /**
-   * Spins up to {@code spinNanos}, then sleeps, until the event is ready (1) or {@code nanos}
-   * passed (0); -1: the plugin refuses PJRT_Event_OnReady.
-   */
-  static native int eventWait(long api, long event, long spinNanos, long nanos);
+  /** A native waiter on the event (PJRT_Event_OnReady); 0 if the plugin refuses OnReady. Release it. */
+  static native long eventWaiter(long api, long event);
+  /** Spins up to {@code spinNanos}, then sleeps, until the event fired (true) or {@code nanos} passed. */
+  static native boolean waiterWait(long waiter, long spinNanos, long nanos);
+  static native void waiterRelease(long waiter);
   static native void eventCheck(long api, long event);
   static native void eventAwait(long api, long event);
   static native void eventDestroy(long api, long event);

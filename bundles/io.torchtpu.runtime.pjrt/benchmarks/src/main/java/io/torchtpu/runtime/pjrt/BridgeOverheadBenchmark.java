@@ -29,8 +29,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * </ol>
  * The differences are the cost of each layer. For a 16-byte copy to the host (which the
  * XLA CPU plugin completes on a worker thread): {@link #toHostBusySpin} (bufferToHost, then
- * a plain busy loop on eventIsReady) against {@link #toHostApi} (PjrtBuffer.toHost, whose
- * Events.await spins about 20 us, then sleeps natively on PJRT_Event_OnReady).
+ * a plain busy loop on eventIsReady) against {@link #toHostApi} (PjrtBuffer.toHost, which for
+ * a ready buffer of the CPU plugin copies it in the JNI call; other buffers wait in
+ * Events.await on a PJRT_Event_OnReady flag).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
