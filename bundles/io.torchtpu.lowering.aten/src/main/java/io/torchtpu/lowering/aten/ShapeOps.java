@@ -107,6 +107,10 @@ final class ShapeOps {
 
     /** Squeezes the given dims (all when none are given) that have size 1; others stay, as in PyTorch. */
     private static long[] squeezeShape(Node n, TensorType in) {
+        if (n.op().endsWith(".dims") && n.has("dim") && n.intsAttr("dim").isEmpty()) {
+            // squeeze.dims with an empty list squeezes nothing, unlike a reduction's empty list
+            return in.shape();
+        }
         long[] dims = n.has("dim") ? Metas.dims(n, "dim", in.rank()) : ReductionOps.identity(in.rank());
         List<Long> shape = new ArrayList<>();
         for (int i = 0; i < in.rank(); i++) {
