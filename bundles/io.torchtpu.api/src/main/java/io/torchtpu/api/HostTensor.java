@@ -27,9 +27,14 @@ public final class HostTensor {
         return new HostTensor(type, data);
     }
 
-    /** A new zero-filled tensor in a direct buffer. */
+    /** Device runtimes can read host memory in place when it is aligned to this many bytes. */
+    public static final int ALIGNMENT = 64;
+
+    /** A new zero-filled tensor in a direct buffer aligned to {@value #ALIGNMENT} bytes. */
     public static HostTensor allocate(TensorType type) {
-        return new HostTensor(type, ByteBuffer.allocateDirect(Math.toIntExact(type.byteSize())));
+        int size = Math.toIntExact(type.byteSize());
+        ByteBuffer aligned = ByteBuffer.allocateDirect(size + ALIGNMENT - 1).alignedSlice(ALIGNMENT);
+        return new HostTensor(type, aligned.limit(size));
     }
 
     public static HostTensor ofFloats(float[] values, long... shape) {
