@@ -33,7 +33,9 @@ public final class HostTensor {
     /** A new zero-filled tensor in a direct buffer aligned to {@value #ALIGNMENT} bytes. */
     public static HostTensor allocate(TensorType type) {
         int size = Math.toIntExact(type.byteSize());
-        ByteBuffer aligned = ByteBuffer.allocateDirect(size + ALIGNMENT - 1).alignedSlice(ALIGNMENT);
+        // alignedSlice rounds both ends inwards: room for a whole number of aligned blocks, then cut to size
+        int blocks = Math.toIntExact(((long) size + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
+        ByteBuffer aligned = ByteBuffer.allocateDirect(blocks + ALIGNMENT - 1).alignedSlice(ALIGNMENT);
         return new HostTensor(type, aligned.limit(size));
     }
 

@@ -99,8 +99,10 @@ public final class ModelCommands {
      */
     public String load(String name, String file, String backend, String inputShapes) {
         return guarded(() -> {
+            long start = System.nanoTime();
             Model model = engine().load(name, Path.of(file), backend, traceOptions(inputShapes));
-            return "loaded " + model.name() + " on " + model.backend() + ": " + model.inputTypes() + " -> " + model.outputTypes() + "\n";
+            return String.format(Locale.ROOT, "loaded %s on %s in %.3f ms: %s -> %s%n", model.name(), model.backend(),
+                    (System.nanoTime() - start) / 1e6, model.inputTypes(), model.outputTypes());
         });
     }
 
