@@ -81,7 +81,7 @@ final class LoadedProgram implements AutoCloseable {
      * Java's zip reader checks the archive first, so that a truncated, corrupt, oversized or foreign
      * file gets a plain answer naming the entry, and libtorch only ever sees archives that hold together.
      */
-    private static void checkArchive(Path model) {
+    static void checkArchive(Path model) {
         try (ZipFile zip = new ZipFile(model.toFile())) {
             boolean data = false;
             int count = 0;
