@@ -116,6 +116,12 @@ final class LinearAlgebraOps {
         if (m.rank() == 1) {
             m = b.reshape(m, m.shape()[0], 1);
         }
+        if (m.rank() == 2) {
+            // [..., K] @ [K, N] (linear's shape): one contraction with no batch dimensions, which XLA runs as one
+            // [prod(...), K] x [K, N] GEMM; broadcasting the weight to the batch made it a batched dot of small
+            // matrices (and a copy of the weight per batch element)
+            return b.reshape(b.dotGeneral(a, m, new long[0], new long[0], new long[] {a.rank() - 1}, new long[] {0}), resultShape);
+        }
         long[] batch = TypePromotion.broadcastShapes(Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(m.shape(), m.rank() - 2));
         a = b.broadcastTo(a, concat(batch, a.shape()[a.rank() - 2], a.shape()[a.rank() - 1]));
         m = b.broadcastTo(m, concat(batch, m.shape()[m.rank() - 2], m.shape()[m.rank() - 1]));
