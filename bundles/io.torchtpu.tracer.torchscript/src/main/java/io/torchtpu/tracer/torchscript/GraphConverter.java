@@ -8,6 +8,7 @@ import io.torchtpu.api.graph.Graph;
 import io.torchtpu.api.graph.GraphBuilder;
 import io.torchtpu.api.graph.Scalar;
 import io.torchtpu.api.graph.SourceLocation;
+import io.torchtpu.api.graph.TypeInference;
 import io.torchtpu.api.graph.Value;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,8 +81,16 @@ final class GraphConverter {
     private final Map<Long, Slot> slots = new HashMap<>();
     private final Map<IValue, Value> materialized = new HashMap<>();
     private final Set<String> names = new HashSet<>();
+    /** Types the nodes of custom ops, which libtorch cannot run: the lowerer's inference; null when none runs. */
+    private final TypeInference customOpTypes;
 
     GraphConverter(Path model, org.bytedeco.pytorch.Graph graph, List<HostTensor> examples, String name) {
+        this(model, graph, examples, name, null);
+    }
+
+    GraphConverter(Path model, org.bytedeco.pytorch.Graph graph, List<HostTensor> examples, String name,
+            TypeInference customOpTypes) {
+        this.customOpTypes = customOpTypes;
         this.model = model;
         this.graph = graph;
         this.examples = examples;
@@ -249,14 +258,19 @@ final class GraphConverter {
 
     private void generic(JitNode node, String kind) {
         List<Slot> inputs = inputSlots(node);
-        List<IValue> results = execute(node, inputs);
         boolean dynamic = inputs.stream().anyMatch(s -> !s.isStatic());
+        if (dynamic && isCustomOp(kind)) {
+            emit(node, inputs, null); // libtorch has only the schema of a vendor's op: typed by the lowerer, not run
+            return;
+        }
+        List<IValue> results = execute(node, inputs);
         if (!dynamic || METADATA_OPS.contains(kind)) {
             bindAll(node, results, false); // folded: its result is known whatever the inputs hold
             return;
         }
         if (!kind.startsWith("aten::")) {
-            throw refuse(node, kind + " reads values computed from the inputs; TorchTPU reads only ATen ops there");
+            throw refuse(node, kind + " reads values computed from the inputs; TorchTPU reads only ATen ops there, and "
+                    + "custom ops that a vendor bundle declares (torchtpu.op.schema)");
         }
         boolean tensorResult = false;
         for (IValue result : results) {
@@ -312,6 +326,9 @@ final class GraphConverter {
             bind(node, 0, inputs.get(0)); // the identity in eval mode
             return;
         }
+        if (results == null) {
+            results = customOpResults(node, op, operands, attributes);
+        }
         List<TensorType> types = new ArrayList<>();
         List<Integer> listSizes = new ArrayList<>();
         for (IValue result : results) {
@@ -354,6 +371,43 @@ final class GraphConverter {
         if (inPlace && results.size() == 1) {
             slots.put(node.input(0).unique(), slot(node.output(0)));
         }
+    }
+
+    /** An op in a namespace of its own (not aten, prim, ...) that libtorch has a schema for but no CPU kernel. */
+    private static boolean isCustomOp(String kind) {
+        int colons = kind.indexOf("::");
+        if (colons < 0 || Set.of("aten", "prim", "prims", "quantized", "_quantized", "onnx", "profiler", "cuda")
+                .contains(kind.substring(0, colons))) {
+            return false;
+        }
+        var handle = org.bytedeco.pytorch.Dispatcher.singleton().findOp(new org.bytedeco.pytorch.OperatorName(kind, ""));
+        return handle.has_value() && !handle.get().hasKernelForDispatchKey(torch.DispatchKey.CPU)
+                && !handle.get().hasKernelForDispatchKey(torch.DispatchKey.CompositeImplicitAutograd)
+                && !handle.get().hasKernelForDispatchKey(torch.DispatchKey.CompositeExplicitAutograd);
+    }
+
+    /**
+     * The results of a custom op's node, typed by the lowerer (the vendor's lowering or decomposition): tensors of
+     * zeros, which later nodes run on; their values never reach the program, only their types.
+     */
+    private List<IValue> customOpResults(JitNode node, String op, List<Value> operands, Map<String, Object> attributes) {
+        if (customOpTypes == null) {
+            throw refuse(node, op + " is a custom op that libtorch cannot run; no lowering registry runs to type it (add the lowering feature)");
+        }
+        List<TensorType> types;
+        try {
+            types = customOpTypes.inferTypes(op, operands, attributes);
+        } catch (RuntimeException e) {
+            throw refuse(node, op + " is a custom op that libtorch cannot run, and no installed bundle types it: " + e.getMessage());
+        }
+        if (types.size() != node.outputs().size()) {
+            throw refuse(node, op + " has " + node.outputs().size() + " outputs, its lowering types " + types.size());
+        }
+        List<IValue> results = new ArrayList<>();
+        for (TensorType type : types) {
+            results.add(new IValue(TorchValues.copy(HostTensor.allocate(type))));
+        }
+        return results;
     }
 
     private Value tensorOperand(JitNode node, Slot slot, String argument) {

@@ -6,6 +6,8 @@ import io.torchtpu.api.TraceException;
 import io.torchtpu.api.TraceOptions;
 import io.torchtpu.api.Tracer;
 import io.torchtpu.api.graph.Graph;
+import io.torchtpu.api.graph.TypeInference;
+import io.torchtpu.api.lowering.Lowerer;
 import io.torchtpu.tensorio.Safetensors;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * Reads TorchScript archives ({@code torch.jit.save}) and TorchScript source through libtorch: loads, freezes
@@ -27,11 +35,31 @@ import org.osgi.service.component.annotations.Component;
  *
  * <p>Example inputs: the {@link TraceOptions#inputTypes() input types} the caller gives (filled with seeded
  * values), or else {@value #EXAMPLE_INPUTS} beside the model, whose tensors are taken in file order.
+ *
+ * <p>Custom ops: a vendor bundle declares an op outside {@code aten::} with a service property
+ * {@code torchtpu.op.schema} (see {@link CustomOpSchemas}); libtorch then loads TorchScript that calls it, and the
+ * tracer types its nodes with the lowerer (the vendor's lowering or decomposition), since libtorch has no kernel to
+ * run it with.
  */
 @Component(service = Tracer.class, property = Tracer.FORMAT_PROPERTY + "=" + TorchScriptTracer.FORMAT)
 public final class TorchScriptTracer implements Tracer {
     static final String FORMAT = "torchscript";
     static final String EXAMPLE_INPUTS = "inputs.safetensors";
+
+    private CustomOpSchemas customOps;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Lowerer lowerer;
+
+    @Activate
+    void activate(BundleContext context) {
+        customOps = new CustomOpSchemas(context);
+        customOps.open(true);
+    }
+
+    @Deactivate
+    void deactivate() {
+        customOps.close();
+    }
 
     @Override
     public String format() {
@@ -81,7 +109,8 @@ public final class TorchScriptTracer implements Tracer {
         }
         List<HostTensor> examples = exampleInputs(model, options);
         try (LoadedProgram program = LoadedProgram.load(model)) {
-            return new GraphConverter(model, program.graph(), examples, name(model)).convert();
+            TypeInference typer = lowerer;
+            return new GraphConverter(model, program.graph(), examples, name(model), typer).convert();
         }
     }
 
