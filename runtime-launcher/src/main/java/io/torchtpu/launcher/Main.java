@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
             "Runs PyTorch programs on PJRT devices (XLA CPU, TPUs, NVIDIA GPUs) inside an OSGi container.",
             "The container starts with the core feature; add others with --feature."},
         subcommands = {Main.Demo.class, ModelCli.Run.class, ModelCli.Verify.class, Main.Features.class, Main.Shell.class, Main.Exec.class,
-            Main.Ops.class, CompileCli.Compile.class, BenchCli.Bench.class, CommandLine.HelpCommand.class},
+            Main.Ops.class, CompileCli.Compile.class, BenchCli.Bench.class, ModelCli.Cache.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  torchtpu demo                      an MLP in StableHLO on the XLA CPU plugin, beside libtorch",
             "  torchtpu verify model.pt2          run a model on the CPU plugin and check it against its reference",

@@ -107,4 +107,25 @@ final class ModelCli {
                     spec.commandLine().getOut(), spec.commandLine().getErr());
         }
     }
+
+    @Command(name = "cache", mixinStandardHelpOptions = true,
+            description = {"Lists the compile cache (serialized executables on disk, by key and size), or clears it with `clear`.",
+                "The folder is the engine's cacheDirectory: ~/.cache/torchtpu/executables unless configured (pid io.torchtpu.engine)."})
+    static final class Cache implements Callable<Integer> {
+        @Mixin
+        Main.ContainerArgs args;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "clear", description = "Delete every cached executable.")
+        String action;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            ContainerOptions options = args.options().addFeature("engine");
+            return Main.runCommands(options, List.of(action == null ? "torchtpu:cache" : "torchtpu:cache " + action),
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+    }
 }

@@ -114,6 +114,19 @@ class TorchtpuCommandIT {
     }
 
     @Test
+    void cacheListsTheCompiledExecutablesAndClearsThem() throws Exception {
+        Path config = Files.createTempFile("cache-config", ".json");
+        Path cache = Files.createTempDirectory("torchtpu-cache");
+        Files.writeString(config, "{\"io.torchtpu.engine\": {\"cacheDirectory\": \"" + cache + "\"}}");
+        assertEquals(0, torchtpu("", "run", "-c", config.toString(), fixture("mlp", "model.pt2")).exitCode());
+        Result listed = torchtpu("", "cache", "-c", config.toString());
+        assertEquals(0, listed.exitCode(), listed.stdout() + listed.stderr());
+        assertTrue(listed.stdout().contains("compile cache " + cache) && listed.stdout().contains(".exe"), listed.stdout());
+        Result cleared = torchtpu("", "cache", "-c", config.toString(), "clear");
+        assertTrue(cleared.stdout().contains("deleted 1 cached executables"), cleared.stdout());
+    }
+
+    @Test
     void aMissingModelIsOneClearError() throws Exception {
         Result result = torchtpu("", "run", "/nonexistent/model.pt2");
         assertEquals(1, result.exitCode(), result.stdout() + result.stderr());
