@@ -6,24 +6,35 @@ import io.torchtpu.api.TensorType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Builds one function: every method emits one StableHLO op in MLIR's generic form, after checking its
  * operands and inferring its result type. Values are named {@code %0, %1, ...} in emission order, so the same
  * calls give the same text. Ops with regions ({@link #reduce}, {@link #sort}, {@link #scatter}) take a
- * {@link Body} that emits the region's ops on this same builder.
+ * {@link Body} that emits the region's ops on this same builder. A {@link #composite} adds its decomposition as a
+ * private function of the same module, written by a {@link Body} on that function's own builder.
  */
 public final class FunctionBuilder {
+    private static final Pattern BARE_IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_$.]*");
+    private static final Pattern COMPOSITE_NAME = Pattern.compile("[A-Za-z0-9_$.\\-]+");
+
+    private final ModuleBuilder module;
     private final String name;
+    private final boolean isPublic;
     private final List<HloValue> arguments = new ArrayList<>();
     /** Text of the innermost region being written; the function body is the outermost. */
     private final List<StringBuilder> blocks = new ArrayList<>();
     private List<HloValue> results;
     private int nextValue;
 
-    FunctionBuilder(String name, List<TensorType> argumentTypes) {
+    FunctionBuilder(ModuleBuilder module, String name, boolean isPublic, List<TensorType> argumentTypes) {
+        this.module = module;
         this.name = name;
+        this.isPublic = isPublic;
         for (int i = 0; i < argumentTypes.size(); i++) {
             arguments.add(new HloValue("%arg" + i, argumentTypes.get(i)));
         }
@@ -44,6 +55,11 @@ public final class FunctionBuilder {
         return arguments.get(index);
     }
 
+    /** The function's symbol, without the {@code @}. */
+    public String name() {
+        return name;
+    }
+
     /** Ends the function with {@code return}. */
     public void ret(List<HloValue> values) {
         if (results != null) {
@@ -62,7 +78,7 @@ public final class FunctionBuilder {
         results.forEach(r -> resultTypes.add(r.type().toString()));
         StringJoiner returned = new StringJoiner(", ");
         results.forEach(r -> returned.add(r.name()));
-        StringBuilder text = new StringBuilder("  func.func public @").append(name).append('(').append(parameters)
+        StringBuilder text = new StringBuilder("  func.func ").append(isPublic ? "public" : "private").append(" @").append(name).append('(').append(parameters)
                 .append(") -> (").append(resultTypes).append(") {\n");
         text.append(blocks.get(0));
         text.append("    return ").append(returned).append(results.isEmpty() ? "" : " : " + resultTypes).append('\n');
@@ -87,13 +103,7 @@ public final class FunctionBuilder {
     private List<HloValue> ops(String op, List<HloValue> operands, String regions, String attributes, List<TensorType> resultTypes) {
         String result = newName();
         StringJoiner names = new StringJoiner(", ");
-        StringJoiner types = new StringJoiner(", ");
-        for (HloValue operand : operands) {
-            names.add(operand.name());
-            types.add(operand.type().toString());
-        }
-        StringJoiner resultText = new StringJoiner(", ");
-        resultTypes.forEach(t -> resultText.add(t.toString()));
+        operands.forEach(operand -> names.add(operand.name()));
         StringBuilder line = blocks.get(blocks.size() - 1);
         line.append(indent()).append(result).append(resultTypes.size() > 1 ? ":" + resultTypes.size() : "")
                 .append(" = \"stablehlo.").append(op).append("\"(").append(names).append(')');
@@ -103,8 +113,21 @@ public final class FunctionBuilder {
         if (!attributes.isEmpty()) {
             line.append(" {").append(attributes).append('}');
         }
-        line.append(" : (").append(types).append(") -> ")
-                .append(resultTypes.size() == 1 ? resultText.toString() : "(" + resultText + ")").append('\n');
+        line.append(functionalType(operands, resultTypes)).append('\n');
+        return results(result, resultTypes);
+    }
+
+    /** {@code  : (operand types) -> result type(s)}, with a leading space. */
+    private static String functionalType(List<HloValue> operands, List<TensorType> resultTypes) {
+        StringJoiner types = new StringJoiner(", ");
+        operands.forEach(operand -> types.add(operand.type().toString()));
+        StringJoiner resultText = new StringJoiner(", ");
+        resultTypes.forEach(t -> resultText.add(t.toString()));
+        return " : (" + types + ") -> " + (resultTypes.size() == 1 ? resultText.toString() : "(" + resultText + ")");
+    }
+
+    /** The values an op named {@code result} defines: {@code result} itself, or {@code result#0, result#1, ...}. */
+    private static List<HloValue> results(String result, List<TensorType> resultTypes) {
         if (resultTypes.size() == 1) {
             return List.of(new HloValue(result, resultTypes.get(0)));
         }
@@ -813,5 +836,86 @@ public final class FunctionBuilder {
                 + list(scatterDimsToOperandDims) + ", index_vector_dim = " + indexVectorDim
                 + ">, indices_are_sorted = false, unique_indices = false";
         return ops("scatter", List.of(operand, scatterIndices, updates), region, attributes, List.of(operand.type())).get(0);
+    }
+
+    // ---- composites -------------------------------------------------------------------------------
+
+    /**
+     * A {@code stablehlo.composite}: an op named {@code name} (such as {@code vendor.fused_rms_norm}) that a backend
+     * may know and implement itself, and that any other inlines as its decomposition. The decomposition becomes a
+     * private function of this module, {@code @<name>.impl_<n>} ({@code n} counting that name's composites in
+     * emission order); {@code decomposition} writes its body on that function's builder from its arguments (one per
+     * operand, of the operand's type), and what it returns gives the composite's result types.
+     *
+     * @param attributes the composite's attributes, each value in MLIR's attribute syntax (see {@link #attribute});
+     *     written sorted by name
+     * @param version the composite's version (an {@code i32})
+     * @return one value per value the decomposition returns
+     */
+    public List<HloValue> composite(String name, List<HloValue> operands, Map<String, String> attributes, int version,
+            Body decomposition) {
+        if (!COMPOSITE_NAME.matcher(name).matches()) {
+            throw error("composite", "name must be letters, digits and _$.-, got \"" + name + "\"");
+        }
+        Map<String, String> sorted = new TreeMap<>(attributes);
+        StringJoiner attributeText = new StringJoiner(", ", "{", "}");
+        sorted.forEach((key, value) -> {
+            if (!BARE_IDENTIFIER.matcher(key).matches() || value == null || value.isBlank()) {
+                throw error("composite", "attribute " + key + " = " + value + " needs a bare name and a value");
+            }
+            attributeText.add(key + " = " + value);
+        });
+        FunctionBuilder function = module.decomposition(name, operands.stream().map(HloValue::type).toList());
+        List<HloValue> returned = decomposition.emit(function, function.arguments());
+        if (returned.isEmpty()) {
+            throw error("composite", name + ": the decomposition returns nothing");
+        }
+        function.ret(returned);
+        List<TensorType> resultTypes = returned.stream().map(HloValue::type).toList();
+        String result = newName();
+        StringJoiner names = new StringJoiner(", ");
+        operands.forEach(operand -> names.add(operand.name()));
+        StringBuilder line = blocks.get(blocks.size() - 1);
+        line.append(indent()).append(result).append(resultTypes.size() > 1 ? ":" + resultTypes.size() : "")
+                .append(" = stablehlo.composite \"").append(name).append('"');
+        if (!operands.isEmpty()) {
+            line.append(' ').append(names);
+        }
+        line.append(" {");
+        if (!sorted.isEmpty()) {
+            line.append("composite_attributes = ").append(attributeText).append(", ");
+        }
+        line.append("decomposition = @").append(function.name()).append(", version = ").append(version).append(" : i32}")
+                .append(functionalType(operands, resultTypes)).append('\n');
+        return results(result, resultTypes);
+    }
+
+    /** A number attribute of {@code dtype}, such as {@code 1.0E-6 : f32} or {@code 3 : i64} ({@code true} for bool). */
+    public static String attribute(DType dtype, double value) {
+        String element = Literals.element(dtype, value);
+        return dtype == DType.BOOL ? element : element + " : " + dtype.stableHloName();
+    }
+
+    /** An integer attribute of {@code dtype}, exact for 64-bit values. */
+    public static String attribute(DType dtype, long value) {
+        String element = Literals.element(dtype, value);
+        return dtype == DType.BOOL ? element : element + " : " + dtype.stableHloName();
+    }
+
+    /** A string attribute, quoted and escaped. */
+    public static String attribute(String value) {
+        StringBuilder text = new StringBuilder("\"");
+        for (char c : value.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                text.append('\\').append(c);
+            } else if (c < 0x20 || c > 0x7e) {
+                for (byte b : String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+                    text.append('\\').append(String.format("%02X", b & 0xff));
+                }
+            } else {
+                text.append(c);
+            }
+        }
+        return text.append('"').toString();
     }
 }

@@ -6,6 +6,8 @@ import io.torchtpu.api.graph.Scalar;
 import io.torchtpu.api.lowering.OperandRule;
 import io.torchtpu.stablehlo.FunctionBuilder;
 import io.torchtpu.stablehlo.HloValue;
+import java.util.List;
+import java.util.Map;
 
 /** What the lowerer hands a lowering for one node: the builder to emit with and the node's prepared operand facts. */
 public interface LoweringContext {
@@ -37,5 +39,46 @@ public interface LoweringContext {
         return value.kind() == Scalar.Kind.FLOAT || like.dtype().isFloatingPoint()
                 ? fill(like, like.dtype(), value.asDouble())
                 : builder().constant(like.type(), value.asLong());
+    }
+
+    /**
+     * Emits a {@code stablehlo.composite} named {@code name} over {@code operands} (see {@link
+     * FunctionBuilder#composite}): {@code decomposition} writes the composite's private decomposition function, given
+     * a context like this one whose {@link #builder()} is that function's, and the function's arguments (one per
+     * operand).
+     *
+     * @return the composite's results, one per value the decomposition returns
+     */
+    default List<HloValue> composite(String name, List<HloValue> operands, Map<String, String> attributes, int version,
+            Decomposition decomposition) {
+        LoweringContext outer = this;
+        return builder().composite(name, operands, attributes, version, (function, arguments) ->
+                decomposition.emit(new LoweringContext() {
+                    @Override
+                    public FunctionBuilder builder() {
+                        return function;
+                    }
+
+                    @Override
+                    public OperandRule.Prepared prepared() {
+                        return outer.prepared();
+                    }
+
+                    @Override
+                    public String backend() {
+                        return outer.backend();
+                    }
+
+                    @Override
+                    public Node node() {
+                        return outer.node();
+                    }
+                }, arguments));
+    }
+
+    /** Writes a composite's decomposition: gets the decomposition function's context and arguments, returns its results. */
+    @FunctionalInterface
+    interface Decomposition {
+        List<HloValue> emit(LoweringContext context, List<HloValue> arguments);
     }
 }

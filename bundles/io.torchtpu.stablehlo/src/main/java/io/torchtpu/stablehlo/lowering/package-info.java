@@ -4,7 +4,7 @@
  * {@code io.torchtpu.api}, because it is written against the builder and the API bundle imports nothing.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.torchtpu.stablehlo.lowering;
 
 import org.osgi.annotation.bundle.Export;
