@@ -49,10 +49,11 @@ public final class Npz {
             if (zip.size() > limits.maxEntries()) {
                 throw new TensorFileException(file, null, "holds " + zip.size() + " entries, more than the limit of " + limits.maxEntries());
             }
-            List<? extends ZipEntry> entries = list(zip);
+            List<? extends ZipEntry> entries = list(zip, file);
             for (ZipEntry entry : entries) {
                 checkName(file, entry.getName());
             }
+            long fileSize = java.nio.file.Files.size(file);
             Map<String, HostTensor> tensors = new LinkedHashMap<>();
             BigInteger total = BigInteger.ZERO;
             for (ZipEntry entry : entries) {
@@ -67,7 +68,7 @@ public final class Npz {
                 if (tensors.containsKey(key)) {
                     throw new TensorFileException(file, name, "appears twice in the archive");
                 }
-                checkDeclaredSize(file, entry);
+                checkDeclaredSize(file, entry, fileSize);
                 long remainingBudget = BigInteger.valueOf(limits.maxTotalBytes()).subtract(total).longValue();
                 TensorFileLimits entryLimits = new TensorFileLimits(limits.maxHeaderBytes(), limits.maxEntries(),
                         Math.max(0, Math.min(limits.maxTensorBytes(), remainingBudget)), limits.maxTotalBytes());
@@ -91,11 +92,16 @@ public final class Npz {
      * yield: equal to them when stored, at most DEFLATE's largest ratio (1032:1) when deflated. Otherwise a tiny
      * archive could make the reader reserve gigabytes before it finds the data missing.
      */
-    private static void checkDeclaredSize(Path file, ZipEntry entry) throws TensorFileException {
+    private static void checkDeclaredSize(Path file, ZipEntry entry, long fileSize) throws TensorFileException {
         long declared = entry.getSize();
         long compressed = entry.getCompressedSize();
         if (declared < 0 || compressed < 0) {
             throw new TensorFileException(file, entry.getName(), "does not declare its sizes in the archive's directory");
+        }
+        // the directory's stored size is itself a claim: no entry stores more bytes than the whole file has
+        if (compressed > fileSize) {
+            throw new TensorFileException(file, entry.getName(), "declares " + compressed + " stored bytes in a file of "
+                    + fileSize + " (a corrupt or hostile archive)");
         }
         long possible = entry.getMethod() == ZipEntry.STORED ? compressed : compressed * MAX_DEFLATE_RATIO + 1024;
         if (declared > possible) {
@@ -104,10 +110,15 @@ public final class Npz {
         }
     }
 
-    private static List<? extends ZipEntry> list(ZipFile zip) {
+    private static List<? extends ZipEntry> list(ZipFile zip, Path file) throws TensorFileException {
         List<ZipEntry> entries = new ArrayList<>();
-        for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements();) {
-            entries.add(e.nextElement());
+        try {
+            for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements();) {
+                entries.add(e.nextElement());
+            }
+        } catch (IllegalArgumentException e) {
+            // the JDK decodes entry names lazily and throws this for bytes that are no valid name
+            throw new TensorFileException(file, null, "the archive's directory holds an entry name that is not valid UTF-8: " + e.getMessage(), e);
         }
         return entries;
     }

@@ -67,6 +67,15 @@ final class Pt2Archive implements AutoCloseable {
         }
     }
 
+    /** The JDK decodes entry names lazily and throws IllegalArgumentException for bytes that are no valid name. */
+    private static boolean hasMore(Path file, Enumeration<? extends ZipEntry> entries) {
+        try {
+            return entries.hasMoreElements();
+        } catch (IllegalArgumentException e) {
+            throw new TraceException(file + ": the archive's directory holds an entry name that is not valid UTF-8 (" + e.getMessage() + ")", e);
+        }
+    }
+
     private static String findRoot(Path file, ZipFile zip, ArchiveLimits limits) {
         if (zip.size() > limits.maxEntries()) {
             throw new TraceException(file + ": the archive holds " + zip.size() + " entries, more than the limit of "
@@ -74,7 +83,7 @@ final class Pt2Archive implements AutoCloseable {
         }
         String root = null;
         Enumeration<? extends ZipEntry> entries = zip.entries();
-        while (entries.hasMoreElements()) {
+        while (hasMore(file, entries)) {
             String name = entries.nextElement().getName();
             String escape = escapeReason(name);
             if (escape != null) {
@@ -174,6 +183,14 @@ final class Pt2Archive implements AutoCloseable {
         }
     }
 
+    private long fileSize() {
+        try {
+            return java.nio.file.Files.size(file);
+        } catch (IOException e) {
+            throw error(null, "cannot be read: " + e.getMessage());
+        }
+    }
+
     /** Reads an entry whole, refusing it before allocating when it declares more than {@code maxBytes}. */
     byte[] read(String relative, long maxBytes) {
         ZipEntry entry = requireEntry(relative);
@@ -187,6 +204,10 @@ final class Pt2Archive implements AutoCloseable {
         // the declared size is what gets allocated: it must be one the stored bytes can yield (DEFLATE expands 1032:1 at most)
         long stored = entry.getCompressedSize();
         long possible = entry.getMethod() == ZipEntry.STORED ? stored : stored * MAX_DEFLATE_RATIO + 1024;
+        // the directory's stored size is itself a claim: no entry stores more bytes than the whole file has
+        if (stored > fileSize()) {
+            throw error(relative, "declares " + stored + " stored bytes in a file of " + fileSize() + " (a corrupted or hostile archive)");
+        }
         if (stored < 0 || size > possible) {
             throw error(relative, "declares " + size + " bytes from " + stored + " stored bytes, more than they can hold "
                     + "(a corrupted or hostile archive)");

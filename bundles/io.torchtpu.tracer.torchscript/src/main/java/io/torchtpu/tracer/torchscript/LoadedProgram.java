@@ -120,6 +120,8 @@ final class LoadedProgram implements AutoCloseable {
             }
         } catch (ZipException e) {
             throw new TraceException(model + ": not a TorchScript archive: the zip is truncated or corrupt (" + e.getMessage() + ")", e);
+        } catch (IllegalArgumentException e) {
+            throw new TraceException(model + ": the archive's directory holds an entry name that is not valid UTF-8 (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new TraceException(model + ": cannot be read: " + e.getMessage(), e);
         }

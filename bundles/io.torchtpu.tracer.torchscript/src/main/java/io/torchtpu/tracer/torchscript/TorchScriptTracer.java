@@ -92,7 +92,8 @@ public final class TorchScriptTracer implements Tracer {
                 data |= rest.equals("data.pkl");
             }
             return code && data;
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
+            // IllegalArgumentException: an entry name the JDK cannot decode; not an archive of ours
             return false;
         }
     }
