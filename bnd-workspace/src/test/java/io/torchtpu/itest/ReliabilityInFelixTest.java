@@ -94,8 +94,28 @@ class ReliabilityInFelixTest {
                 .orElseThrow(() -> new AssertionError(symbolicName + " is not installed"));
     }
 
+    /**
+     * Loads the MLP on a backend. A backend configured a moment ago may be visible to this test before the
+     * engine's reference to it is bound (service listeners are called one after the other), so a "no backend"
+     * answer is retried for a few seconds.
+     */
     private Model loadMlp(String name, String backend) {
-        return engine.load(name, Fixtures.directory("mlp").resolve("model.pt2"), backend, TraceOptions.defaults());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                return engine.load(name, Fixtures.directory("mlp").resolve("model.pt2"), backend, TraceOptions.defaults());
+            } catch (io.torchtpu.api.BackendUnavailableException e) {
+                if (System.nanoTime() > deadline || !e.getMessage().startsWith("no backend '")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     private static int intProperty(String name, int otherwise) {
