@@ -36,6 +36,23 @@ final class ModelCli {
         return '"' + path.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
+    /** The model, backend and inputs that run and verify both take. */
+    static final class ModelArgs {
+        @Parameters(index = "0", paramLabel = "MODEL", description = "A TorchScript archive (.pt) or a torch.export archive (.pt2).")
+        Path file;
+
+        @Option(names = "--backend", defaultValue = "cpu", paramLabel = "ID", description = "The backend (default: ${DEFAULT-VALUE}).")
+        String backend;
+
+        @Option(names = "--inputs", paramLabel = "FILE", description = "Inputs in order, as .safetensors or .npz.")
+        Path inputs;
+
+        @Option(names = "--input-shape", paramLabel = "SHAPES",
+                description = "Input types when the model file does not fix them (TorchScript), e.g. 4x32:f32,1x16:i64; "
+                        + "by default they come from inputs.safetensors beside the model.")
+        String inputShapes;
+    }
+
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Reads a model (TorchScript .pt or torch.export .pt2), compiles it for a backend, runs it once and prints",
                 "its outputs; --output writes them to a .safetensors or .npz file. Without --inputs the inputs are random,",
@@ -44,22 +61,12 @@ final class ModelCli {
         @Mixin
         Main.ContainerArgs args;
 
-        @Parameters(index = "0", paramLabel = "MODEL", description = "A TorchScript archive (.pt) or a torch.export archive (.pt2).")
-        Path model;
-
-        @Option(names = "--backend", defaultValue = "cpu", paramLabel = "ID", description = "The backend (default: ${DEFAULT-VALUE}).")
-        String backend;
-
-        @Option(names = "--inputs", paramLabel = "FILE", description = "Inputs in order, as .safetensors or .npz.")
-        Path inputs;
+        @Mixin
+        ModelArgs model;
 
         @Option(names = "--output", paramLabel = "FILE", description = "Where to write the outputs (.safetensors or .npz).")
         Path output;
 
-        @Option(names = "--input-shape", paramLabel = "SHAPES",
-                description = "Input types when the model file does not fix them (TorchScript), e.g. 4x32:f32,1x16:i64; "
-                        + "by default they come from inputs.safetensors beside the model.")
-        String inputShapes;
 
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -68,8 +75,8 @@ final class ModelCli {
         public Integer call() {
             String name = "run";
             return Main.runCommands(withModelFeatures(args.options()), List.of(
-                    "torchtpu:load " + name + " " + quoted(model) + " " + backend + " " + shapes(inputShapes),
-                    "torchtpu:run " + name + " " + orDash(inputs) + " " + orDash(output)),
+                    "torchtpu:load " + name + " " + quoted(model.file) + " " + model.backend + " " + shapes(model.inputShapes),
+                    "torchtpu:run " + name + " " + orDash(model.inputs) + " " + orDash(output)),
                     spec.commandLine().getOut(), spec.commandLine().getErr());
         }
     }
@@ -83,19 +90,9 @@ final class ModelCli {
         @Mixin
         Main.ContainerArgs args;
 
-        @Parameters(index = "0", paramLabel = "MODEL", description = "A TorchScript archive (.pt) or a torch.export archive (.pt2).")
-        Path model;
+        @Mixin
+        ModelArgs model;
 
-        @Option(names = "--backend", defaultValue = "cpu", paramLabel = "ID", description = "The backend (default: ${DEFAULT-VALUE}).")
-        String backend;
-
-        @Option(names = "--inputs", paramLabel = "FILE", description = "Inputs in order, as .safetensors or .npz.")
-        Path inputs;
-
-        @Option(names = "--input-shape", paramLabel = "SHAPES",
-                description = "Input types when the model file does not fix them (TorchScript), e.g. 4x32:f32,1x16:i64; "
-                        + "by default they come from inputs.safetensors beside the model.")
-        String inputShapes;
 
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -103,7 +100,8 @@ final class ModelCli {
         @Override
         public Integer call() {
             return Main.runCommands(withModelFeatures(args.options()),
-                    List.of("torchtpu:verify " + quoted(model) + " " + backend + " " + orDash(inputs) + " " + shapes(inputShapes)),
+                    List.of("torchtpu:verify " + quoted(model.file) + " " + model.backend + " " + orDash(model.inputs) + " "
+                            + shapes(model.inputShapes)),
                     spec.commandLine().getOut(), spec.commandLine().getErr());
         }
     }
