@@ -52,7 +52,11 @@ class ConvolutionNumericTest {
             new Conv(s(1, 8, 7, 7), s(8, 1, 3, 3), s(2, 2), s(1, 1), s(1, 1), 8, true), // depthwise, as in MobileNetV2
             new Conv(s(2, 16, 5, 5), s(8, 16, 1, 1), s(1, 1), s(0, 0), s(1, 1), 1, false), // pointwise
             new Conv(s(1, 3, 16, 16), s(4, 3, 7, 7), s(2, 2), s(3, 3), s(1, 1), 1, false), // the ResNet stem
-            new Conv(s(1, 6, 6, 5), s(4, 3, 2, 3), s(3, 2), s(1, 0), s(1, 2), 2, true));
+            new Conv(s(1, 6, 6, 5), s(4, 3, 2, 3), s(3, 2), s(1, 0), s(1, 2), 2, true),
+            // kernels that cover more positions than the input has: lowered as a product over patches
+            new Conv(s(2, 16, 2, 2), s(8, 16, 3, 3), s(1, 1), s(1, 1), s(1, 1), 1, true), // ResNet's last stage on 64x64 images
+            new Conv(s(1, 4, 3, 2), s(5, 4, 3, 4), s(2, 1), s(2, 1), s(1, 1), 1, false),
+            new Conv(s(1, 3, 2, 2), s(2, 3, 3, 3), s(1, 1), s(2, 2), s(2, 2), 1, true));
 
     private static List<HostTensor> convInputs(Conv conv, DType dtype, long seed) {
         List<HostTensor> inputs = new ArrayList<>(List.of(values(dtype, seed, conv.input()), values(dtype, seed + 1, conv.weight())));
@@ -69,7 +73,7 @@ class ConvolutionNumericTest {
         long seed = 1000;
         for (DType dtype : List.of(DType.F32, DType.F64, DType.BF16, DType.F16)) {
             // every case in f32; the other dtypes on a plain, a strided grouped and a depthwise one (CI time)
-            for (Conv conv : dtype == DType.F32 ? CONVS_2D : List.of(CONVS_2D.get(0), CONVS_2D.get(1), CONVS_2D.get(3))) {
+            for (Conv conv : dtype == DType.F32 ? CONVS_2D : List.of(CONVS_2D.get(0), CONVS_2D.get(1), CONVS_2D.get(3), CONVS_2D.get(7))) {
                 List<HostTensor> inputs = convInputs(conv, dtype, seed += 3);
                 Map<String, Object> attributes = Map.of("stride", conv.stride(), "padding", conv.padding(), "dilation", conv.dilation(),
                         "transposed", false, "output_padding", s(0, 0), "groups", conv.groups());
@@ -89,6 +93,8 @@ class ConvolutionNumericTest {
         conv2d.add(sample("int stride and padding", plain, Map.of("stride", 2L, "padding", 1L),
                 t -> torch.conv2d(t.get(0), t.get(1), new org.bytedeco.pytorch.TensorOptional(), s(2), s(1), s(1), 1)));
         conv2d.add(sample("unbatched", List.of(values(DType.F32, 1102, 3, 6, 6), values(DType.F32, 1103, 4, 3, 3, 3)),
+                Map.of("padding", s(1, 1)), t -> torch.conv2d(t.get(0), t.get(1), new org.bytedeco.pytorch.TensorOptional(), s(1), s(1, 1), s(1), 1)));
+        conv2d.add(sample("unbatched, kernel over input", List.of(values(DType.F32, 1104, 16, 2, 2), values(DType.F32, 1105, 8, 16, 3, 3)),
                 Map.of("padding", s(1, 1)), t -> torch.conv2d(t.get(0), t.get(1), new org.bytedeco.pytorch.TensorOptional(), s(1), s(1, 1), s(1), 1)));
         harness.check("aten::convolution", core);
         harness.check("aten::conv2d", conv2d);
@@ -112,6 +118,8 @@ class ConvolutionNumericTest {
                 Map.of("stride", s(2), "padding", s(1)), t -> torch.conv1d(t.get(0), t.get(1), optional(t, 2), s(2), s(1), s(1), 1)));
         conv1d.add(sample("depthwise d3", List.of(values(DType.F64, seed++, 1, 4, 12), values(DType.F64, seed++, 4, 1, 3)),
                 Map.of("dilation", s(3), "groups", 4L), t -> torch.conv1d(t.get(0), t.get(1), optional(t, 2), s(1), s(0), s(3), 4)));
+        conv1d.add(sample("kernel over input", List.of(values(DType.F32, seed++, 3, 5, 2), values(DType.F32, seed++, 4, 5, 3), values(DType.F32, seed++, 4)),
+                Map.of("padding", s(1)), t -> torch.conv1d(t.get(0), t.get(1), optional(t, 2), s(1), s(1), s(1), 1)));
         harness.check("aten::conv1d", conv1d);
         harness.check("aten::conv1d.padding", List.of(sample("same k4", List.of(values(DType.F32, seed++, 2, 3, 7), values(DType.F32, seed++, 2, 3, 4)),
                 Map.of("padding", "same"), t -> torch.conv1d(t.get(0), t.get(1), optional(t, 2), s(1), "same", s(1), 1))));
