@@ -19,8 +19,8 @@ final class BenchReport {
                     BenchCli.number(sgemm, "gflops_peak"), sgemm.getInt("n"), BenchCli.number(sgemm, "gflops_1_thread"),
                     sgemm.getInt("threads_all"), BenchCli.number(sgemm, "gflops_all_threads"), sgemm.getString("library")));
         }
-        text.append(String.format(Locale.ROOT, "%n  %-5s %-9s %-12s %3s %-8s %11s %7s %9s %9s%n", "batch", "peer", "variant", "thr",
-                "OMP", "items/s", "spread", "p50 ms", "p99 ms"));
+        text.append(String.format(Locale.ROOT, "%n  %-5s %-9s %-12s %3s %-8s %11s %7s %9s %9s %9s%n", "batch", "peer", "variant", "thr",
+                "OMP", "items/s", "spread", "p50 ms", "p99 ms", "cpu ms"));
         for (JsonValue value : document.getJsonArray("rows")) {
             JsonObject row = value.asJsonObject();
             String threads = row.containsKey("threads") ? String.valueOf(row.getInt("threads")) : "-";
@@ -29,8 +29,9 @@ final class BenchReport {
             if (row.containsKey("error")) {
                 text.append(prefix).append("  error: ").append(row.getString("error")).append('\n');
             } else {
-                text.append(prefix).append(String.format(Locale.ROOT, " %11.1f %6.1f%% %9.3f %9.3f%n", BenchCli.number(row, "throughput_per_s"),
-                        BenchCli.number(row, "spread_pct"), BenchCli.number(row, "p50_ms"), BenchCli.number(row, "p99_ms")));
+                text.append(prefix).append(String.format(Locale.ROOT, " %11.1f %6.1f%% %9.3f %9.3f %9.3f%n", BenchCli.number(row, "throughput_per_s"),
+                        BenchCli.number(row, "spread_pct"), BenchCli.number(row, "p50_ms"), BenchCli.number(row, "p99_ms"),
+                        BenchCli.number(row, "cpu_ms_per_step")));
             }
         }
         text.append('\n');

@@ -48,6 +48,7 @@ final class Timing {
         }
         List<Long> samples = new ArrayList<>();
         double[] roundThroughput = new double[plan.rounds()];
+        long cpuStart = ProcessCpu.nanos();
         long roundNanos = (long) (plan.seconds() / plan.rounds() * 1e9);
         for (int round = 0; round < plan.rounds(); round++) {
             long roundStart = System.nanoTime();
@@ -64,7 +65,14 @@ final class Timing {
             }
             roundThroughput[round] = steps * (double) itemsPerStep / (stepNanos / 1e9);
         }
-        return summary(samples, roundThroughput);
+        long cpuNanos = ProcessCpu.nanos() - cpuStart;
+        Map<String, Object> result = summary(samples, roundThroughput);
+        if (cpuStart >= 0 && cpuNanos >= 0) {
+            // CPU time of the whole process per step, over all its threads: unlike wall time it barely moves
+            // when other work shares the machine, so it compares peers measured minutes apart
+            result.put("cpu_ms_per_step", cpuNanos / 1e6 / samples.size());
+        }
+        return result;
     }
 
     static Map<String, Object> summary(List<Long> samples, double[] roundThroughput) {
