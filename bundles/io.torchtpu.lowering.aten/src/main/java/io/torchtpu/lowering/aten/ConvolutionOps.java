@@ -223,24 +223,30 @@ final class ConvolutionOps {
     }
 
     /**
-     * A convolution as one matrix product: the padded input's patches, one strided slice per kernel position,
-     * stacked as {@code [batch, in, kernel positions, out spatial...]}, contracted over (in, kernel position) with
-     * the weight viewed as {@code [out, in, kernel positions]}, then moved to {@code [batch, out, spatial...]}.
+     * A depthwise convolution (one input channel per group, one output channel per input channel): MobileNet's
+     * 3x3 stages. XLA's CPU backend runs grouped convolutions group by group; as a sum over kernel positions of
+     * the shifted input times that position's per-channel weight it is one fused elementwise loop.
      */
-    private static HloValue patchConvolution(FunctionBuilder b, HloValue input, HloValue weight, Geometry g) {
+    static boolean isDepthwise(Geometry g, long[] inputShape, long[] weightShape) {
+        return !g.transposed() && g.groups() > 1 && g.groups() == inputShape[1] && weightShape[0] == g.groups() && weightShape[1] == 1;
+    }
+
+    /**
+     * The padded input's strided windows, one per kernel position in row-major order, each shaped
+     * {@code [batch, in, out spatial...]}: what the kernel's element at that position multiplies.
+     */
+    private static List<HloValue> windows(FunctionBuilder b, HloValue input, long[] kernel, Geometry g) {
         int spatial = g.spatial();
         long[] in = input.shape();
-        long[] kernel = Arrays.copyOfRange(weight.shape(), 2, weight.rank());
         long[] out = Arrays.copyOfRange(g.result().shape(), g.unbatched() ? 1 : 2, g.result().rank());
         HloValue padded = b.pad(input, b.constant(TensorType.of(input.dtype()), 0.0), concat(new long[2], g.paddingLow()),
                 concat(new long[2], g.paddingHigh()), new long[in.length]);
         long positions = Arrays.stream(kernel).reduce(1, (x, y) -> x * y);
-        List<HloValue> patches = new ArrayList<>();
-        long[] start = new long[in.length];
-        long[] limit = padded.shape().clone();
+        List<HloValue> windows = new ArrayList<>();
         long[] strides = concat(new long[] {1, 1}, g.stride());
-        long[] patchShape = concat(new long[] {in[0], in[1], 1}, out);
         for (long position = 0; position < positions; position++) {
+            long[] start = new long[in.length];
+            long[] limit = padded.shape().clone();
             long rest = position;
             for (int i = spatial - 1; i >= 0; i--) {
                 long offset = (rest % kernel[i]) * g.dilation()[i];
@@ -248,10 +254,26 @@ final class ConvolutionOps {
                 start[i + 2] = offset;
                 limit[i + 2] = offset + (out[i] - 1) * g.stride()[i] + 1;
             }
-            patches.add(b.reshape(b.slice(padded, start, limit, strides), patchShape));
+            windows.add(b.slice(padded, start, limit, strides));
+        }
+        return windows;
+    }
+
+    /**
+     * A convolution as one matrix product: the windows stacked as {@code [batch, in, kernel positions, out
+     * spatial...]}, contracted over (in, kernel position) with the weight viewed as {@code [out, in, kernel
+     * positions]}, then moved to {@code [batch, out, spatial...]}.
+     */
+    private static HloValue patchConvolution(FunctionBuilder b, HloValue input, HloValue weight, Geometry g) {
+        int spatial = g.spatial();
+        long[] kernel = Arrays.copyOfRange(weight.shape(), 2, weight.rank());
+        List<HloValue> patches = new ArrayList<>();
+        for (HloValue window : windows(b, input, kernel, g)) {
+            long[] shape = window.shape();
+            patches.add(b.reshape(window, concat(new long[] {shape[0], shape[1], 1}, Arrays.copyOfRange(shape, 2, shape.length))));
         }
         HloValue stacked = b.concatenate(patches, 2);
-        HloValue flatWeight = b.reshape(weight, weight.shape()[0], in[1], positions);
+        HloValue flatWeight = b.reshape(weight, weight.shape()[0], input.shape()[1], patches.size());
         // [batch, out spatial..., out channels]
         HloValue product = b.dotGeneral(stacked, flatWeight, new long[0], new long[0], new long[] {1, 2}, new long[] {1, 2});
         long[] toChannelsFirst = new long[spatial + 2];
@@ -260,6 +282,23 @@ final class ConvolutionOps {
             toChannelsFirst[i + 2] = i + 1;
         }
         return b.transpose(product, toChannelsFirst);
+    }
+
+    /** A depthwise convolution as the sum over kernel positions of each window times that position's weights. */
+    private static HloValue depthwiseConvolution(FunctionBuilder b, HloValue input, HloValue weight, Geometry g) {
+        long[] kernel = Arrays.copyOfRange(weight.shape(), 2, weight.rank());
+        long channels = weight.shape()[0];
+        HloValue perPosition = b.reshape(weight, channels, Arrays.stream(kernel).reduce(1, (x, y) -> x * y));
+        HloValue sum = null;
+        List<HloValue> windows = windows(b, input, kernel, g);
+        for (int position = 0; position < windows.size(); position++) {
+            HloValue window = windows.get(position);
+            HloValue weights = b.reshape(b.slice(perPosition, new long[] {0, position}, new long[] {channels, position + 1}, new long[] {1, 1}),
+                    channels);
+            HloValue term = b.multiply(window, b.broadcastInDim(weights, window.shape(), new long[] {1}));
+            sum = sum == null ? term : b.add(sum, term);
+        }
+        return sum;
     }
 
     private static AtenOp convolution(String... ops) {
@@ -274,6 +313,7 @@ final class ConvolutionOps {
             HloValue weight = Metas.upcast(b, x.get(1));
             HloValue out = g.transposed() ? transposedConvolution(b, input, weight, g)
                     : kernelOutgrowsInput(g, input.shape(), weight.shape()) ? patchConvolution(b, input, weight, g)
+                    : isDepthwise(g, input.shape(), weight.shape()) ? depthwiseConvolution(b, input, weight, g)
                     : b.convolution(input, weight, g.stride(), g.paddingLow(), g.paddingHigh(), ones(g.spatial()), g.dilation(), g.groups(), 1);
             if (x.size() > 2) {
                 HloValue bias = b.convert(x.get(2), out.dtype());

@@ -56,7 +56,12 @@ class ConvolutionNumericTest {
             // kernels that cover more positions than the input has: lowered as a product over patches
             new Conv(s(2, 16, 2, 2), s(8, 16, 3, 3), s(1, 1), s(1, 1), s(1, 1), 1, true), // ResNet's last stage on 64x64 images
             new Conv(s(1, 4, 3, 2), s(5, 4, 3, 4), s(2, 1), s(2, 1), s(1, 1), 1, false),
-            new Conv(s(1, 3, 2, 2), s(2, 3, 3, 3), s(1, 1), s(2, 2), s(2, 2), 1, true));
+            new Conv(s(1, 3, 2, 2), s(2, 3, 3, 3), s(1, 1), s(2, 2), s(2, 2), 1, true),
+            // depthwise, lowered as a sum of shifted inputs: strided, dilated, uneven kernels; then a channel
+            // multiplier of 2, which stays a grouped convolution
+            new Conv(s(2, 6, 9, 8), s(6, 1, 3, 3), s(2, 2), s(1, 1), s(1, 1), 6, true),
+            new Conv(s(1, 5, 8, 9), s(5, 1, 2, 3), s(1, 2), s(2, 1), s(2, 1), 5, false),
+            new Conv(s(1, 4, 6, 6), s(8, 1, 3, 3), s(1, 1), s(1, 1), s(1, 1), 4, true));
 
     private static List<HostTensor> convInputs(Conv conv, DType dtype, long seed) {
         List<HostTensor> inputs = new ArrayList<>(List.of(values(dtype, seed, conv.input()), values(dtype, seed + 1, conv.weight())));
@@ -94,6 +99,8 @@ class ConvolutionNumericTest {
                 t -> torch.conv2d(t.get(0), t.get(1), new org.bytedeco.pytorch.TensorOptional(), s(2), s(1), s(1), 1)));
         conv2d.add(sample("unbatched", List.of(values(DType.F32, 1102, 3, 6, 6), values(DType.F32, 1103, 4, 3, 3, 3)),
                 Map.of("padding", s(1, 1)), t -> torch.conv2d(t.get(0), t.get(1), new org.bytedeco.pytorch.TensorOptional(), s(1), s(1, 1), s(1), 1)));
+        conv2d.add(sample("unbatched depthwise", List.of(values(DType.F32, 1106, 4, 5, 5), values(DType.F32, 1107, 4, 1, 3, 3)),
+                Map.of("padding", s(1, 1), "groups", 4L), t -> torch.conv2d(t.get(0), t.get(1), new org.bytedeco.pytorch.TensorOptional(), s(1), s(1, 1), s(1), 4)));
         conv2d.add(sample("unbatched, kernel over input", List.of(values(DType.F32, 1104, 16, 2, 2), values(DType.F32, 1105, 8, 16, 3, 3)),
                 Map.of("padding", s(1, 1)), t -> torch.conv2d(t.get(0), t.get(1), new org.bytedeco.pytorch.TensorOptional(), s(1), s(1, 1), s(1), 1)));
         harness.check("aten::convolution", core);
@@ -123,7 +130,9 @@ class ConvolutionNumericTest {
         harness.check("aten::conv1d", conv1d);
         harness.check("aten::conv1d.padding", List.of(sample("same k4", List.of(values(DType.F32, seed++, 2, 3, 7), values(DType.F32, seed++, 2, 3, 4)),
                 Map.of("padding", "same"), t -> torch.conv1d(t.get(0), t.get(1), optional(t, 2), s(1), "same", s(1), 1))));
-        harness.check("aten::conv3d", List.of(sample("p1 s[1,2,1]", List.of(values(DType.F32, seed++, 1, 2, 5, 6, 4),
+        harness.check("aten::conv3d", List.of(sample("depthwise p1", List.of(values(DType.F32, seed++, 2, 3, 4, 5, 4),
+                values(DType.F32, seed++, 3, 1, 3, 3, 2), values(DType.F32, seed++, 3)), Map.of("padding", s(1), "groups", 3L),
+                t -> torch.conv3d(t.get(0), t.get(1), optional(t, 2), s(1), s(1), s(1), 3)), sample("p1 s[1,2,1]", List.of(values(DType.F32, seed++, 1, 2, 5, 6, 4),
                 values(DType.F32, seed++, 3, 2, 3, 3, 2), values(DType.F32, seed++, 3)), Map.of("stride", s(1, 2, 1), "padding", s(1)),
                 t -> torch.conv3d(t.get(0), t.get(1), optional(t, 2), s(1, 2, 1), s(1), s(1), 1))));
         harness.assertNoFailures("convolutions");
