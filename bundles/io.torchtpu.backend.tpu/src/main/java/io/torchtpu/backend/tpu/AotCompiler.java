@@ -30,9 +30,11 @@ public final class AotCompiler {
      * @param deviceKind their PJRT kind, such as {@code TPU v5 lite}
      * @param hbmBytesPerDevice the device memory limit libtpu compiles against
      * @param serialized the executable as PJRT_Executable_Serialize wrote it
+     * @param generation the generation whose compile defaults and figures were used
      */
     public record Result(String target, String topology, int devices, String deviceKind, long hbmBytesPerDevice,
-            byte[] serialized, CompiledMemoryStats memory, Map<String, Object> cost, RooflineEstimate roofline) {
+            byte[] serialized, CompiledMemoryStats memory, Map<String, Object> cost, RooflineEstimate roofline,
+            TpuGeneration generation) {
 
         public double flops() {
             return number(cost.get("flops"));
@@ -51,14 +53,18 @@ public final class AotCompiler {
             StringBuilder out = new StringBuilder();
             out.append(String.format("target %s: libtpu topology %s, %d device(s) of kind %s, %.2f GiB HBM each%n", target,
                     topology, devices, deviceKind, hbmBytesPerDevice / (double) (1L << 30)));
-            out.append(String.format("executable: %,d bytes serialized%n", serialized.length));
+            out.append(String.format("executable: %,d bytes serialized%s%n", serialized.length,
+                    generation.compileDefaults().isEmpty() ? "" : ", compiled with " + generation.generation()
+                            + "'s defaults " + new java.util.TreeMap<>(generation.compileDefaults())));
             out.append(String.format("HBM per device: arguments %s, outputs %s (aliased %s), temporaries %s, code %s; total %s%s%n",
                     bytes(memory.argumentBytes()), bytes(memory.outputBytes()), bytes(memory.aliasBytes()),
                     bytes(memory.tempBytes()), bytes(memory.codeBytes()), bytes(memory.totalDeviceBytes()),
                     memory.peakBytes() >= 0 ? ", peak " + bytes(memory.peakBytes()) : ""));
             out.append(String.format("cost: %.4g FLOPs, %.4g bytes accessed%s%n", flops(), bytesAccessed(),
                     number(cost.get("optimal_seconds")) > 0 ? String.format(", XLA's own estimate %.3g s", number(cost.get("optimal_seconds"))) : ""));
-            out.append(roofline).append('\n');
+            // the figures the estimate rests on, so that a reader sees which generation's facts it used
+            out.append(String.format("%s (from %s's figures: %.0f bf16 TFLOP/s, %.0f GB/s HBM per chip)%n", roofline,
+                    generation.generation(), generation.facts().peakBf16Tflops(), generation.facts().hbmGBps()));
             return out.toString();
         }
 
@@ -100,11 +106,11 @@ public final class AotCompiler {
             CompiledMemoryStats memory = executable.memoryStats();
             Map<String, Object> cost = executable.costAnalysis();
             Result partial = new Result(new TpuTarget(generation.generation(), slice).toString(), topologyName,
-                    topology.devices().size(), device.kind(), hbm, executable.serialize(), memory, cost, null);
+                    topology.devices().size(), device.kind(), hbm, executable.serialize(), memory, cost, null, generation);
             RooflineEstimate roofline = RooflineEstimate.of(generation.facts(), partial.flops(), partial.bytesAccessed(),
                     chipsPerDevice);
             return new Result(partial.target(), topologyName, partial.devices(), device.kind(), hbm, partial.serialized(),
-                    memory, cost, roofline);
+                    memory, cost, roofline, generation);
         }
     }
 }

@@ -38,10 +38,14 @@ final class Generations {
         return sorted;
     }
 
-    /** The winning service for a generation name (v5e) . */
+    /** The winning claim of a generation name (v5e). */
+    Optional<Claim> winner(String name) {
+        return claims.stream().filter(c -> c.generation().generation().equals(name)).sorted(WINNER_FIRST).findFirst();
+    }
+
+    /** The winning service for a generation name (v5e). */
     Optional<TpuGeneration> byName(String name) {
-        return claims.stream().filter(c -> c.generation().generation().equals(name)).sorted(WINNER_FIRST)
-                .map(Claim::generation).findFirst();
+        return winner(name).map(Claim::generation);
     }
 
     /** The winning service whose chips report this PJRT device kind (TPU v5 lite). */

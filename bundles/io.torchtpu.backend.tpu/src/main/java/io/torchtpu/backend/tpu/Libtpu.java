@@ -15,6 +15,8 @@ public final class Libtpu {
     /** Where fetch-libtpu.sh links the pinned libtpu, relative to the TorchTPU cache. */
     public static final String PLUGIN_NAME = "plugins/libtpu.so";
     public static final String FETCH_SCRIPT = "runtime-launcher/scripts/fetch-libtpu.sh";
+    /** The libtpu release FETCH_SCRIPT pins (change it with the script's pin). */
+    public static final String PINNED = "libtpu 0.0.52 (PJRT C API 0.117)";
 
     private Libtpu() {
     }

@@ -80,8 +80,9 @@ public final class TpuBackend implements Backend {
         try {
             plugin = Libtpu.load(config.plugin(), config.metadataServer());
         } catch (RuntimeException e) {
-            unavailable = "libtpu could not be loaded: " + e.getMessage() + "; use the backend " + config.alternative()
-                    + " instead";
+            // a wrong file or an incompatible PJRT version: name the release known to work beside what was found
+            unavailable = "libtpu could not be loaded: " + e.getMessage() + "; the pinned " + Libtpu.PINNED + " works ("
+                    + Libtpu.FETCH_SCRIPT + " installs it); use the backend " + config.alternative() + " instead";
             LOG.warn("backend tpu: {}", unavailable);
             return;
         }

@@ -47,20 +47,24 @@ public final class TpuCommands {
     public String tpu() {
         StringBuilder out = new StringBuilder();
         out.append("backend tpu: ").append(backend.description()).append('\n');
-        out.append("generations (per generation the first line wins: highest service.ranking, then oldest):\n");
+        out.append("generations (where bundles claim the same generation, the highest service.ranking wins, then the"
+                + " oldest service):\n");
         List<Generations.Claim> claims = backend.generations().all();
         if (claims.isEmpty()) {
             out.append("  none: add a feature such as tpu-v5e\n");
         }
-        String previous = null;
+        Generations.Claim winner = null;
         for (Generations.Claim c : claims) {
             TpuGeneration g = c.generation();
             TpuFacts f = g.facts();
-            boolean winner = !g.generation().equals(previous);
-            previous = g.generation();
-            out.append(String.format("  %-4s %s %s (ranking %d, %s): %.0f bf16 TFLOP/s, %s int8 TOP/s, %.0f GiB HBM at %.0f GB/s,"
-                    + " MXU %s x%d per core, %d core(s) per chip, %s; libtpu topology %s:%s%n",
-                    g.generation(), winner ? "*" : " ", g, c.ranking(), c.bundle(), f.peakBf16Tflops(),
+            // all() lists each generation's winner first, then the claims it outranks
+            if (winner == null || !winner.generation().generation().equals(g.generation())) {
+                winner = c;
+            }
+            String standing = c == winner ? "wins" : "outranked by " + winner.bundle() + " (ranking " + winner.ranking() + ")";
+            out.append(String.format("  %s from %s, ranking %d, %s: %s: %.0f bf16 TFLOP/s, %s int8 TOP/s, %.0f GiB HBM at"
+                    + " %.0f GB/s, MXU %s x%d per core, %d core(s) per chip, %s; libtpu topology %s:%s%n",
+                    g.generation(), c.bundle(), c.ranking(), standing, g, f.peakBf16Tflops(),
                     Double.isNaN(f.peakInt8Tops()) ? "n/a" : String.format("%.0f", f.peakInt8Tops()), f.hbmGiB(),
                     f.hbmGBps(), f.mxuShape(), f.mxusPerCore(), f.coresPerChip(), String.join(", ", f.iciTopologies()),
                     g.topologyName(), g.defaultSlice()));
@@ -80,15 +84,18 @@ public final class TpuCommands {
     /** Compiles MODEL (.pt2, .pt or StableHLO .mlir) for TARGET (tpu-v5e:2x2) and writes the executable to OUT. */
     public String compile(String model, String target, String output) throws IOException {
         TpuTarget t = TpuTarget.parse(target);
-        TpuGeneration generation = backend.generations().byName(t.generation()).orElseThrow(() ->
-                new IllegalArgumentException("no TPU generation bundle for " + t.generation() + "; known: "
-                        + backend.generations().names() + " (add the feature tpu-" + t.generation() + ")"));
+        Generations.Claim claim = backend.generations().winner(t.generation()).orElseThrow(() ->
+                new IllegalArgumentException("no TPU generation bundle for " + t.generation() + "; the known generations are "
+                        + (backend.generations().names().isEmpty() ? "none" : String.join(", ", backend.generations().names()))
+                        + " (the features tpu and tpu-v4 ... tpu-v7 add the core ones; a vendor's comes with its bundle)"));
+        TpuGeneration generation = claim.generation();
         PjrtPlugin libtpu = backend.plugin().orElseThrow(() -> new IllegalStateException(
                 backend.unavailableReason().orElse("libtpu is not loaded")));
         String stableHlo = ModelToStableHlo.lower(Path.of(model), tracers, lowerer, "tpu-" + generation.generation());
         AotCompiler.Result result = new AotCompiler(libtpu).compile(stableHlo, generation, t);
         Path out = Path.of(output);
         Files.write(out, result.serialized());
-        return "model " + model + "\n" + result.report() + "wrote " + out.toAbsolutePath() + "\n";
+        return "model " + model + "\ngeneration " + generation.generation() + " from " + claim.bundle() + " (ranking "
+                + claim.ranking() + "): " + generation + "\n" + result.report() + "wrote " + out.toAbsolutePath() + "\n";
     }
 }

@@ -66,6 +66,11 @@ class AotCompilerTest {
         assertEquals(new TpuTarget("v5e", "2x2"), TpuTarget.parse("tpu-v5e:2x2"));
         assertEquals(new TpuTarget("v4", "2x2x1"), TpuTarget.parse("v4:2x2x1"));
         assertEquals(new TpuTarget("v7", null), TpuTarget.parse("tpu-v7"));
+        // a vendor's generation name may hold hyphens
+        assertEquals(new TpuTarget("v5lite-vendor", "2x2"), TpuTarget.parse("v5lite-vendor:2x2"));
+        assertEquals(new TpuTarget("v5lite-vendor", null), TpuTarget.parse("tpu-v5lite-vendor"));
+        assertThrows(IllegalArgumentException.class, () -> TpuTarget.parse("v5lite--vendor:2x2"));
+        assertThrows(IllegalArgumentException.class, () -> TpuTarget.parse("-v5e:2x2"));
         assertThrows(IllegalArgumentException.class, () -> TpuTarget.parse("v5e 2x2"));
         assertThrows(IllegalArgumentException.class, () -> TpuTarget.parse("tpu-v5e:2by2"));
     }
