@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -39,6 +40,8 @@ public final class CudaBackend implements Backend {
     static final Map<String, String> RUNTIME_LIBRARIES = Map.of("cuda_runtime", "libcudart.so.12", "cublas",
             "libcublas.so.12", "cudnn", "libcudnn.so.9", "cufft", "libcufft.so.11", "cusolver", "libcusolver.so.11",
             "cusparse", "libcusparse.so.12", "nccl", "libnccl.so.2");
+    /** The driver's library, which the plugin opens first; it comes with the NVIDIA driver. */
+    static final String DRIVER_LIBRARY = "libcuda.so.1";
     private static final Logger LOG = LoggerFactory.getLogger(CudaBackend.class);
 
     @ObjectClassDefinition(name = "TorchTPU CUDA backend", description = "A Backend on NVIDIA GPUs through jax-cuda12-pjrt.")
@@ -80,39 +83,75 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** What was looked for, what was found, and the missing piece. */
-    static String diagnose(Path plugin, String pluginSaid, String alternative) {
-        List<String> gpus = new ArrayList<>();
-        try (Stream<Path> dev = Files.list(Path.of("/dev"))) {
-            dev.map(Path::toString).filter(f -> f.matches("/dev/nvidia[0-9]+")).sorted().forEach(gpus::add);
-        } catch (IOException | RuntimeException e) {
-            // no /dev: nothing found
+    /** The GPUs and the driver's library this machine has: what the plugin needs besides the wheels' libraries. */
+    record Machine(List<String> gpus, List<Path> driverDirectories) {
+        /** Where the dynamic linker finds libcuda.so.1: LD_LIBRARY_PATH, then the usual driver folders. */
+        static Machine probe() {
+            List<String> gpus = new ArrayList<>();
+            try (Stream<Path> dev = Files.list(Path.of("/dev"))) {
+                dev.map(Path::toString).filter(f -> f.matches("/dev/nvidia[0-9]+")).sorted().forEach(gpus::add);
+            } catch (IOException | RuntimeException e) {
+                // no /dev: nothing found
+            }
+            List<Path> dirs = new ArrayList<>();
+            String ldPath = System.getenv("LD_LIBRARY_PATH");
+            if (ldPath != null) {
+                Stream.of(ldPath.split(":")).filter(d -> !d.isBlank()).map(Path::of).forEach(dirs::add);
+            }
+            Stream.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64", "/usr/lib/wsl/lib")
+                    .map(Path::of).forEach(dirs::add);
+            return new Machine(gpus, dirs);
         }
-        boolean driver = Stream.of("/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib64/libcuda.so.1", "/usr/lib/libcuda.so.1")
-                .anyMatch(p -> Files.exists(Path.of(p)));
+
+        Optional<Path> driver() {
+            return driverDirectories.stream().map(d -> d.resolve(DRIVER_LIBRARY)).filter(Files::exists).findFirst();
+        }
+    }
+
+    static String diagnose(Path plugin, String pluginSaid, String alternative) {
+        return diagnose(plugin, pluginSaid, alternative, Machine.probe());
+    }
+
+    /**
+     * What was looked for, what was found, and every missing piece with what provides it: a GPU, the driver's
+     * libcuda.so.1 (from the NVIDIA driver, never a wheel), and each runtime library with the pip wheel it comes from.
+     */
+    static String diagnose(Path plugin, String pluginSaid, String alternative, Machine machine) {
         Path real;
         try {
             real = plugin.toRealPath();
         } catch (IOException e) {
-            real = plugin;
+            real = plugin.toAbsolutePath();
         }
+        // the plugin's RPATH is $ORIGIN/../nvidia/<wheel folder>/lib: fetch-pjrt-cuda.sh installs the wheels there
         Path nvidia = real.getParent().resolveSibling("nvidia");
-        List<String> missing = new ArrayList<>();
-        RUNTIME_LIBRARIES.forEach((wheel, lib) -> {
-            if (!Files.exists(nvidia.resolve(wheel).resolve("lib").resolve(lib))) {
-                missing.add(lib);
+        List<String> missingLibraries = new ArrayList<>();
+        new java.util.TreeMap<>(RUNTIME_LIBRARIES).forEach((folder, lib) -> {
+            if (!Files.exists(nvidia.resolve(folder).resolve("lib").resolve(lib))) {
+                missingLibraries.add(lib + " (wheel nvidia-" + folder.replace('_', '-') + "-cu12)");
             }
         });
-        java.util.Collections.sort(missing);
-        String piece = gpus.isEmpty() ? "an NVIDIA GPU (no /dev/nvidia0 or later)"
-                : !driver ? "the NVIDIA driver (libcuda.so.1)"
-                : !missing.isEmpty() ? "the NVIDIA runtime libraries " + missing + " under " + nvidia + " (run " + FETCH_SCRIPT + ")"
-                : "nothing found missing: see the plugin's message";
-        return "no usable NVIDIA GPU: looked for /dev/nvidia[0-9]* and found " + (gpus.isEmpty() ? "none" : String.join(", ", gpus))
-                + ", for the driver libcuda.so.1 and found " + (driver ? "it" : "none") + ", for the runtime libraries under "
-                + nvidia + " and " + (missing.isEmpty() ? "found all" : "miss " + missing) + "; the plugin " + plugin
-                + " said: " + pluginSaid.strip().replaceFirst("[.]+$", "") + ". Missing: " + piece + ". Use the backend "
-                + alternative + " instead";
+        Optional<Path> driver = machine.driver();
+        List<String> missing = new ArrayList<>();
+        if (machine.gpus().isEmpty()) {
+            missing.add("an NVIDIA GPU (no /dev/nvidia0 or later; in a container, pass the GPU through)");
+        }
+        if (driver.isEmpty()) {
+            missing.add("the driver's " + DRIVER_LIBRARY + " (looked in " + machine.driverDirectories().stream().map(Path::toString)
+                    .collect(java.util.stream.Collectors.joining(", ")) + "): install the NVIDIA driver, 525 or newer for CUDA 12;"
+                    + " no wheel provides it");
+        }
+        if (!missingLibraries.isEmpty()) {
+            missing.add("the runtime libraries " + String.join(", ", missingLibraries) + " under " + nvidia
+                    + ": install those wheels there (" + FETCH_SCRIPT + " installs them all)");
+        }
+        return "no usable NVIDIA GPU: looked for /dev/nvidia[0-9]* and found " + (machine.gpus().isEmpty() ? "none"
+                : String.join(", ", machine.gpus())) + ", for the driver " + DRIVER_LIBRARY + " and found "
+                + driver.map(Path::toString).orElse("none") + ", for the runtime libraries under " + nvidia + " and found "
+                + (missingLibraries.isEmpty() ? "all" : (RUNTIME_LIBRARIES.size() - missingLibraries.size()) + " of "
+                + RUNTIME_LIBRARIES.size()) + "; the plugin " + plugin + " said: " + pluginSaid.strip().replaceFirst("[.]+$", "")
+                + ". Missing: " + (missing.isEmpty() ? "nothing found missing: see the plugin's message" : String.join("; ", missing))
+                + ". Use the backend " + alternative + " instead";
     }
 
     @Deactivate
