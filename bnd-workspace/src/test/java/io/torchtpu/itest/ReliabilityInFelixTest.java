@@ -10,7 +10,6 @@ import io.torchtpu.api.BackendUnavailableException;
 import io.torchtpu.api.HostTensor;
 import io.torchtpu.api.Model;
 import io.torchtpu.api.TorchTpu;
-import io.torchtpu.api.TraceOptions;
 import io.torchtpu.runtime.pjrt.PjrtException;
 import io.torchtpu.runtime.pjrt.PjrtPlugin;
 import java.io.IOException;
@@ -94,28 +93,9 @@ class ReliabilityInFelixTest {
                 .orElseThrow(() -> new AssertionError(symbolicName + " is not installed"));
     }
 
-    /**
-     * Loads the MLP on a backend. A backend configured a moment ago may be visible to this test before the
-     * engine's reference to it is bound (service listeners are called one after the other), so a "no backend"
-     * answer is retried for a few seconds.
-     */
-    private Model loadMlp(String name, String backend) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try {
-                return engine.load(name, Fixtures.directory("mlp").resolve("model.pt2"), backend, TraceOptions.defaults());
-            } catch (io.torchtpu.api.BackendUnavailableException e) {
-                if (System.nanoTime() > deadline || !e.getMessage().startsWith("no backend '")) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+    /** Loads the MLP on a backend, retrying while the engine has not bound a backend configured a moment ago. */
+    private Model loadMlp(String name, String backend) throws InterruptedException {
+        return Engines.load(engine, name, Fixtures.directory("mlp").resolve("model.pt2"), backend);
     }
 
     private static int intProperty(String name, int otherwise) {

@@ -15,6 +15,14 @@ public interface Model {
     /** The id of the backend that serves it now. */
     String backend();
 
+    /**
+     * The backend it was loaded on or last swapped to. When that backend runs but cannot be used (a TPU backend
+     * without chips) or goes away, the engine's fallback backend serves the model, and {@link #backend()} differs.
+     */
+    default String requestedBackend() {
+        return backend();
+    }
+
     List<TensorType> inputTypes();
 
     List<TensorType> outputTypes();

@@ -45,9 +45,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TorchTpu service. Tracers, backends and the lowerer are tracked dynamically: a backend that goes
- * away takes its models to the fallback backend (or leaves them failing with a clear error), and a
- * lowering that changes makes the models that used its ops recompile on their next request.
+ * The TorchTpu service. Tracers, backends and the lowerer are tracked dynamically: a model loaded on a
+ * backend that runs but cannot be used, and a backend that goes away, take their models to the fallback
+ * backend (or fail with a clear error), and a lowering that changes makes the models that used its ops
+ * recompile on their next request.
  */
 @Component(service = {TorchTpu.class, LoweringChangeListener.class}, immediate = true, configurationPid = EngineComponent.PID)
 @Designate(ocd = EngineComponent.Config.class)
@@ -57,7 +58,9 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
 
     @ObjectClassDefinition(name = "TorchTPU engine")
     public @interface Config {
-        @AttributeDefinition(description = "Where models go when their backend goes away; empty for nowhere (their requests then fail).")
+        @AttributeDefinition(description = "Where models go when their backend goes away, or when the backend a model is"
+                + " loaded on runs but cannot be used (a TPU backend without chips); empty for nowhere (their requests,"
+                + " or the load, then fail).")
         String fallbackBackend() default "cpu";
 
         @AttributeDefinition(description = "Threads for runAsync and swaps; 0 for one per core.")
@@ -234,7 +237,7 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
             throw new TraceException(file + ": no such file");
         }
         Graph graph = graph(name, file, options);
-        ServingModel model = new ServingModel(name, file, graph, deploy(name, graph, backend), this);
+        ServingModel model = new ServingModel(name, file, graph, backend, deployOrFallBack(name, graph, backend), this);
         ServingModel replaced = models.put(name, model);
         if (replaced != null) {
             replaced.close("was replaced by a new load under the same name");
@@ -277,6 +280,37 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         List<String> formats = tracers.stream().map(Tracer::format).toList();
         throw new TraceException(file + ": no tracer reads this file; the running tracers read "
                 + (formats.isEmpty() ? "nothing (add the torchscript or pt2 feature)" : String.join(", ", formats)));
+    }
+
+    /**
+     * Deploys on the requested backend or, when that backend runs but cannot be used (a TPU backend without
+     * chips), on the fallback backend, with a warning. A backend id that no backend has is no reason to fall
+     * back: a misspelt id fails rather than quietly running elsewhere.
+     */
+    private Deployment deployOrFallBack(String name, Graph graph, String requested) {
+        try {
+            return deploy(name, graph, requested);
+        } catch (BackendUnavailableException e) {
+            if (!backends.containsKey(requested)) {
+                throw e;
+            }
+            String fallback = config.fallbackBackend().strip();
+            String none = fallback.isEmpty() ? "no fallback backend is configured (fallbackBackend of " + PID + " is empty)"
+                    : fallback.equals(requested) ? "the fallback backend is " + requested + " itself"
+                    : !backends.containsKey(fallback) ? "the fallback backend " + fallback + " is not running"
+                    : null;
+            if (none != null) {
+                throw new BackendUnavailableException("model " + name + " cannot load: " + e.getMessage() + "; " + none, e);
+            }
+            LOG.warn("model {}: the requested backend {} cannot run, so it loads on the fallback backend {}. Why: {}", name,
+                    requested, fallback, e.getMessage());
+            try {
+                return deploy(name, graph, fallback);
+            } catch (BackendUnavailableException f) {
+                throw new BackendUnavailableException("model " + name + " cannot load: " + e.getMessage()
+                        + "; the fallback backend " + fallback + " cannot run either: " + f.getMessage(), f);
+            }
+        }
     }
 
     /** Lowers the graph for a backend, compiles it there and uploads its weights. */

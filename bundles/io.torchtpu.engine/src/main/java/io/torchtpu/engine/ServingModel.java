@@ -35,11 +35,14 @@ final class ServingModel implements Model {
     private volatile boolean stale;
     // set when the model's backend went away and no fallback took it: why its requests fail
     private volatile String orphanedBecause;
+    // the backend asked for at load or by the last swap; the deployment's differs while the fallback serves
+    private volatile String requestedBackend;
 
-    ServingModel(String name, Path source, Graph graph, Deployment deployment, Engine engine) {
+    ServingModel(String name, Path source, Graph graph, String requestedBackend, Deployment deployment, Engine engine) {
         this.name = name;
         this.source = source;
         this.graph = graph;
+        this.requestedBackend = requestedBackend;
         this.engine = engine;
         this.current = new AtomicReference<>(deployment);
         this.inputTypes = graph.inputs().stream().map(Value::type).toList();
@@ -118,6 +121,11 @@ final class ServingModel implements Model {
     @Override
     public String backend() {
         return current.get().backend();
+    }
+
+    @Override
+    public String requestedBackend() {
+        return requestedBackend;
     }
 
     @Override
@@ -253,7 +261,15 @@ final class ServingModel implements Model {
             checkOpen();
             return CompletableFuture.runAsync(() -> {
                 checkOpen();
-                engine.move(this, backend);
+                String from = backend();
+                try {
+                    engine.move(this, backend);
+                } catch (io.torchtpu.api.BackendUnavailableException e) {
+                    // nothing was installed: the model serves on as before, and the message says so
+                    throw new io.torchtpu.api.BackendUnavailableException("model " + name + " stays on " + from + ": "
+                            + e.getMessage(), e);
+                }
+                requestedBackend = backend;
             }, engine.executor());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(stoppedEngine(e));

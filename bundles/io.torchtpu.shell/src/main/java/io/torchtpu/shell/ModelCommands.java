@@ -73,12 +73,20 @@ public final class ModelCommands {
                 + "': loaded models are " + engine().models().stream().map(Model::name).toList()));
     }
 
+    /** Where a model runs: its backend, and the one it asked for when the engine's fallback serves it instead. */
+    static String placement(Model model) {
+        String backend = model.backend();
+        String requested = model.requestedBackend();
+        return requested.equals(backend) ? backend
+                : backend + " (requested " + requested + ", which cannot serve it: the engine's fallback; torchtpu:backends says why)";
+    }
+
     /** The loaded models, their backends and signatures. */
     public String models() {
         return guarded(() -> {
             StringBuilder text = new StringBuilder();
             for (Model model : engine().models()) {
-                text.append(model.name()).append("  on ").append(model.backend()).append("  ").append(model.inputTypes())
+                text.append(model.name()).append("  on ").append(placement(model)).append("  ").append(model.inputTypes())
                         .append(" -> ").append(model.outputTypes()).append("  ").append(model.source()).append('\n');
             }
             return text.length() == 0 ? "no models loaded: torchtpu:load NAME FILE [BACKEND]\n" : text.toString();
@@ -101,7 +109,7 @@ public final class ModelCommands {
         return guarded(() -> {
             long start = System.nanoTime();
             Model model = engine().load(name, Path.of(file), backend, traceOptions(inputShapes));
-            return String.format(Locale.ROOT, "loaded %s on %s in %.3f ms: %s -> %s%n", model.name(), model.backend(),
+            return String.format(Locale.ROOT, "loaded %s on %s in %.3f ms: %s -> %s%n", model.name(), placement(model),
                     (System.nanoTime() - start) / 1e6, model.inputTypes(), model.outputTypes());
         });
     }
@@ -204,7 +212,7 @@ public final class ModelCommands {
     private static String table(Path path, Model model, String inputSource, String referenceSource, List<HostTensor> actual,
             List<HostTensor> expected) {
         StringBuilder text = new StringBuilder();
-        text.append("verify ").append(path).append(" on ").append(model.backend()).append('\n');
+        text.append("verify ").append(path).append(" on ").append(placement(model)).append('\n');
         text.append("  inputs: ").append(inputSource).append("; reference: ").append(referenceSource).append('\n');
         text.append(String.format(Locale.ROOT, "  %-8s %-22s %-5s %12s %12s %10s  %s%n", "output", "shape", "dtype", "max abs err",
                 "max rel err", "tolerance", "result"));
@@ -244,12 +252,13 @@ public final class ModelCommands {
 
     public String stats() {
         return guarded(() -> {
-            StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%-16s %-10s %9s %8s %8s %6s %9s %9s %9s%n", "model",
-                    "backend", "requests", "failures", "compiles", "cached", "p50 ms", "p99 ms", "max ms"));
+            StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%-16s %-10s %-10s %9s %8s %8s %6s %9s %9s %9s%n", "model",
+                    "backend", "requested", "requests", "failures", "compiles", "cached", "p50 ms", "p99 ms", "max ms"));
             for (Model model : engine().models()) {
                 ModelStats s = model.stats();
-                text.append(String.format(Locale.ROOT, "%-16s %-10s %9d %8d %8d %6d %9.3f %9.3f %9.3f%n", model.name(), model.backend(),
-                        s.requests(), s.failures(), s.compiles(), s.cacheHits(), s.p50Millis(), s.p99Millis(), s.maxMillis()));
+                text.append(String.format(Locale.ROOT, "%-16s %-10s %-10s %9d %8d %8d %6d %9.3f %9.3f %9.3f%n", model.name(), model.backend(),
+                        model.requestedBackend(), s.requests(), s.failures(), s.compiles(), s.cacheHits(), s.p50Millis(), s.p99Millis(),
+                        s.maxMillis()));
             }
             return text.toString();
         });
