@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 
 /** Runs the packaged bin/torchtpu as a user would, in its own JVM. */
 class TorchtpuCommandIT {
-    private record Result(int exitCode, String stdout, String stderr) {
+    record Result(int exitCode, String stdout, String stderr) {
     }
 
-    private static Result torchtpu(String stdin, String... args) throws IOException, InterruptedException {
+    static Result torchtpu(String stdin, String... args) throws IOException, InterruptedException {
         Path script = ContainerOptions.defaultHome().resolve("bin/torchtpu");
         List<String> command = new ArrayList<>(List.of(script.toString()));
         command.addAll(List.of(args));
@@ -65,7 +65,7 @@ class TorchtpuCommandIT {
         assertTrue(result.stdout().contains("error: no backend 'tpu-v9'"), result.stdout());
     }
 
-    private static String fixture(String model, String file) {
+    static String fixture(String model, String file) {
         return Path.of(System.getProperty("torchtpu.root"), "bnd-workspace/src/test/resources/models", model, file).toString();
     }
 
