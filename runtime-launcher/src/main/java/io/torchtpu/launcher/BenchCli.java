@@ -54,7 +54,9 @@ final class BenchCli {
                 "and peak resident memory. libtorch runs in each of its Java ways (interpreted, torchscript, frozen,",
                 "optimized) on 1 thread and on all cores, under OMP_WAIT_POLICY=PASSIVE and ACTIVE (one child process each),",
                 "and the product is compared with the fastest, which is named. Inputs: inputs.safetensors beside MODEL,",
-                "repeated along the first dimension to the batch size.",
+                "repeated along the first dimension to the batch size. A model traced at one batch size (tracing bakes it into",
+                "some, such as GPT-2's causal mask) can sit beside MODEL as model-b32.pt: every peer runs that file at batch 32.",
+                "The 'cpu ms' column is the process's CPU time per step over all threads: steadier than wall time on a shared machine.",
                 "Example: torchtpu bench models/bert/model.pt --batch 1,8,32 --json bert.json --plot bert.png"})
     static final class Bench implements Callable<Integer> {
         @Mixin

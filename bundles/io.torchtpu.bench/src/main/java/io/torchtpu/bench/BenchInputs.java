@@ -29,6 +29,18 @@ final class BenchInputs {
         return new ArrayList<>(TensorFiles.read(file).values());
     }
 
+    /**
+     * The file to measure at {@code batch}: {@code model-b32.pt} beside {@code model.pt} when there is one, else the
+     * model itself. Tracing bakes the example's batch size into some models (GPT-2's causal mask indexes by batch),
+     * so such a model comes traced once per batch size; every peer runs the same file.
+     */
+    static Path modelAtBatch(Path model, int batch) {
+        String name = model.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path perBatch = model.resolveSibling(dot < 0 ? name + "-b" + batch : name.substring(0, dot) + "-b" + batch + name.substring(dot));
+        return Files.isRegularFile(perBatch) ? perBatch : model;
+    }
+
     static List<HostTensor> atBatch(List<HostTensor> examples, int batch) {
         List<HostTensor> inputs = new ArrayList<>();
         for (HostTensor example : examples) {

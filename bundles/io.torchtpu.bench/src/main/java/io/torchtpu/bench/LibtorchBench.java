@@ -39,7 +39,7 @@ final class LibtorchBench {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             for (String variant : variants) {
                 torch.setGraphExecutorOptimize(!variant.equals("interpreted"));
-                JitModule module = load(model, variant);
+                Map<Path, JitModule> modules = new LinkedHashMap<>();
                 for (int threads : threadCounts) {
                     torch.set_num_threads(threads);
                     for (int batch : batches) {
@@ -48,7 +48,10 @@ final class LibtorchBench {
                         row.put("variant", variant);
                         row.put("threads", threads);
                         row.put("batch", batch);
+                        Path file = BenchInputs.modelAtBatch(model, batch);
+                        row.put("file", file.getFileName().toString());
                         try {
+                            JitModule module = modules.computeIfAbsent(file, f -> load(f, variant));
                             row.putAll(run(module, BenchInputs.atBatch(examples, batch), batch, plan));
                         } catch (RuntimeException e) {
                             row.put("error", String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString()));

@@ -35,13 +35,15 @@ final class ProductBench {
         this.backend = backend;
     }
 
-    Map<String, Object> measure(Path model, int batch, Timing.Plan plan, boolean withContention) throws Exception {
-        List<HostTensor> inputs = BenchInputs.atBatch(BenchInputs.examples(model), batch);
+    Map<String, Object> measure(Path examplesModel, int batch, Timing.Plan plan, boolean withContention) throws Exception {
+        List<HostTensor> inputs = BenchInputs.atBatch(BenchInputs.examples(examplesModel), batch);
+        Path model = BenchInputs.modelAtBatch(examplesModel, batch);
         TraceOptions options = TraceOptions.defaults().withInputTypes(inputs.stream().map(HostTensor::type).toList());
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("peer", "torchtpu");
         row.put("variant", backend.id());
         row.put("batch", batch);
+        row.put("file", model.getFileName().toString());
 
         long start = System.nanoTime();
         Graph graph = tracer.trace(model, options);
