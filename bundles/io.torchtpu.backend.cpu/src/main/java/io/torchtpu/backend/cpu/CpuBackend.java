@@ -42,11 +42,16 @@ public class CpuBackend implements Backend {
         @AttributeDefinition(description = "More client options, each NAME=VALUE; whole numbers and true/false are typed. "
                 + "asynchronous=true runs programs on the plugin's own threads (the default here is false).")
         String[] clientOptions() default {};
+
+        @AttributeDefinition(description = "Compile each program with matrix products or convolutions twice, with and without "
+                + "XLA's YNNPACK kernels, and keep the faster (measured on zero-filled arguments at compile time).")
+        boolean tuneKernelLibrary() default true;
     }
 
     private final String id;
     private final PjrtPlugin plugin;
     private final PjrtRuntime runtime;
+    private final Runtime served;
 
     CpuBackend(Config config) {
         if (config.deviceCount() < 1) {
@@ -68,6 +73,7 @@ public class CpuBackend implements Backend {
         }
         PjrtClient client = plugin.initialize().createClient(options);
         this.runtime = new PjrtRuntime(client);
+        this.served = config.tuneKernelLibrary() ? new KernelLibraryTuning(runtime, id) : runtime;
         LOG.info("backend {}: {} {} with {} device(s) from {}", id, client.platformName(), client.platformVersion(),
                 client.addressableDevices().size(), plugin.path());
     }
@@ -104,7 +110,7 @@ public class CpuBackend implements Backend {
         if (runtime.client().isClosed()) {
             throw new BackendUnavailableException("backend " + id + " has been closed: its configuration changed or its bundle stopped");
         }
-        return runtime;
+        return served;
     }
 
     /**

@@ -1,0 +1,80 @@
+package io.torchtpu.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torchtpu.api.Executable;
+import io.torchtpu.api.HostTensor;
+import io.torchtpu.runtime.pjrt.PjrtPlugin;
+import io.torchtpu.runtime.pjrt.PjrtRuntime;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The tuning runtime on the real XLA CPU plugin: whichever compile it keeps computes the same numbers. */
+class KernelLibraryTuningTest {
+    private static final String MATMUL = """
+            module @matmul {
+              func.func public @main(%lhs: tensor<2x3xf32>, %rhs: tensor<3x4xf32>) -> tensor<2x4xf32> {
+                %0 = stablehlo.dot_general %lhs, %rhs, contracting_dims = [1] x [0] : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+                return %0 : tensor<2x4xf32>
+              }
+            }
+            """;
+    private static final String ADD = """
+            module @add {
+              func.func public @main(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+                %0 = stablehlo.add %a, %b : tensor<4xf32>
+                return %0 : tensor<4xf32>
+              }
+            }
+            """;
+
+    private static PjrtRuntime runtime;
+    private static KernelLibraryTuning tuning;
+
+    @BeforeAll
+    static void start() {
+        runtime = new PjrtRuntime(PjrtPlugin.loadDefaultCpu().initialize().createClient(Map.of("asynchronous", false)));
+        tuning = new KernelLibraryTuning(runtime, "cpu-test");
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+    }
+
+    @Test
+    void onlyProgramsWithProductsOrConvolutionsAreTunedAndACallersChoiceStands() {
+        assertTrue(KernelLibraryTuning.worthTuning(MATMUL, Map.of()));
+        assertTrue(KernelLibraryTuning.worthTuning("%1 = \"stablehlo.convolution\"(%0, %w)", Map.of()));
+        assertFalse(KernelLibraryTuning.worthTuning(ADD, Map.of()));
+        assertFalse(KernelLibraryTuning.worthTuning(MATMUL, Map.of(KernelLibraryTuning.YNN_OPTION, "LIBRARY_FUSION_TYPE_DOT")));
+    }
+
+    @Test
+    void theKeptProgramComputesTheProduct() {
+        HostTensor lhs = HostTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        HostTensor rhs = HostTensor.ofFloats(new float[] {1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1}, 3, 4);
+        float[] expected = {1, 2, 3, 6, 4, 5, 6, 15};
+        try (Executable tuned = tuning.compile(MATMUL, Map.of());
+                Executable chosen = tuning.compile(MATMUL, Map.of(KernelLibraryTuning.YNN_OPTION, KernelLibraryTuning.WITHOUT_YNN))) {
+            assertArrayEquals(expected, tuned.run(List.of(lhs, rhs)).get(0).toFloatArray());
+            assertArrayEquals(expected, chosen.run(List.of(lhs, rhs)).get(0).toFloatArray());
+        }
+        try (Executable add = tuning.compile(ADD, Map.of())) {
+            HostTensor a = HostTensor.ofFloats(new float[] {1, 2, 3, 4}, 4);
+            assertArrayEquals(new float[] {2, 4, 6, 8}, add.run(List.of(a, a)).get(0).toFloatArray());
+        }
+    }
+
+    @Test
+    void itsIdentityKeepsTunedExecutablesApartInACompileCache() {
+        assertEquals(runtime.identity() + " kernel-library-tuned", tuning.identity());
+        assertEquals(runtime.devices(), tuning.devices());
+    }
+}
