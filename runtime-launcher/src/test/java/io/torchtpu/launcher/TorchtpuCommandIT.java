@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -19,10 +20,16 @@ class TorchtpuCommandIT {
     }
 
     static Result torchtpu(String stdin, String... args) throws IOException, InterruptedException {
+        return torchtpu(Map.of(), stdin, args);
+    }
+
+    static Result torchtpu(Map<String, String> environment, String stdin, String... args) throws IOException, InterruptedException {
         Path script = ContainerOptions.defaultHome().resolve("bin/torchtpu");
         List<String> command = new ArrayList<>(List.of(script.toString()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         try (OutputStream in = process.getOutputStream()) {
             in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }
@@ -124,6 +131,27 @@ class TorchtpuCommandIT {
         assertTrue(listed.stdout().contains("compile cache " + cache) && listed.stdout().contains(".exe"), listed.stdout());
         Result cleared = torchtpu("", "cache", "-c", config.toString(), "clear");
         assertTrue(cleared.stdout().contains("deleted 1 cached executables"), cleared.stdout());
+    }
+
+    @Test
+    void executablesCompiledUnderOtherXlaFlagsAreOtherCacheEntries() throws Exception {
+        Path config = Files.createTempFile("cache-config", ".json");
+        Path cache = Files.createTempDirectory("torchtpu-cache");
+        Files.writeString(config, "{\"io.torchtpu.engine\": {\"cacheDirectory\": \"" + cache + "\"}}");
+        Map<String, String> noFlags = Map.of("XLA_FLAGS", "");
+        assertEquals(0, torchtpu(noFlags, "", "run", "-c", config.toString(), fixture("mlp", "model.pt2")).exitCode());
+        assertEquals(0, torchtpu(noFlags, "", "run", "-c", config.toString(), fixture("mlp", "model.pt2")).exitCode());
+        assertEquals(1, cachedExecutables(config), "a second run with the same flags hits the cache");
+        Result flagged = torchtpu(Map.of("XLA_FLAGS", "--xla_cpu_enable_fast_math=false"), "", "run", "-c", config.toString(),
+                fixture("mlp", "model.pt2"));
+        assertEquals(0, flagged.exitCode(), flagged.stdout() + flagged.stderr());
+        assertEquals(2, cachedExecutables(config), "XLA_FLAGS changes what XLA compiles, so it is part of the key");
+    }
+
+    private static long cachedExecutables(Path config) throws Exception {
+        Result listed = torchtpu("", "cache", "-c", config.toString());
+        assertEquals(0, listed.exitCode(), listed.stdout() + listed.stderr());
+        return listed.stdout().lines().filter(line -> line.contains(".exe")).count();
     }
 
     @Test

@@ -38,7 +38,10 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
         return client.platformVersion();
     }
 
-    /** Platform, PJRT API version, the plugin file (path, size, modification time) and the device count. */
+    /**
+     * Platform, PJRT API version, the plugin file (path, size, modification time), the device count and the
+     * compiler flags from the environment.
+     */
     @Override
     public String identity() {
         java.nio.file.Path plugin = client.plugin().path();
@@ -49,7 +52,22 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
             file = plugin.toString();
         }
         return platformName() + " " + platformVersion() + " pjrt " + client.plugin().apiVersion() + " " + file + " "
-                + client.addressableDevices().size() + " device(s)";
+                + client.addressableDevices().size() + " device(s)" + compilerEnvironment();
+    }
+
+    /**
+     * The environment variables XLA and libtpu read their compiler flags from, where set: a program compiled
+     * under other flags is another program, and a compile cache keyed by this identity must not hand it out.
+     */
+    static String compilerEnvironment() {
+        StringBuilder text = new StringBuilder();
+        for (String name : new String[] {"XLA_FLAGS", "LIBTPU_INIT_ARGS"}) {
+            String value = System.getenv(name);
+            if (value != null && !value.isBlank()) {
+                text.append(' ').append(name).append('=').append(value.trim());
+            }
+        }
+        return text.toString();
     }
 
     @Override
