@@ -27,8 +27,11 @@ final class KernelLibraryTuning implements Runtime {
     private static final Logger LOG = LoggerFactory.getLogger(KernelLibraryTuning.class);
     /** XLA's debug option listing the op kinds it hands to YNNPACK; a caller that sets it has chosen already. */
     static final String YNN_OPTION = "xla_cpu_experimental_ynn_fusion_type";
-    /** The option's value that hands YNNPACK nothing. */
-    static final String WITHOUT_YNN = "LIBRARY_FUSION_TYPE_INVALID";
+    /**
+     * The option's value that hands YNNPACK only reductions, so that products and convolutions get XLA's own
+     * kernels (an empty list, LIBRARY_FUSION_TYPE_INVALID, does the same but logs an error on every compile).
+     */
+    static final String WITHOUT_YNN = "LIBRARY_FUSION_TYPE_REDUCE";
     /** Programs whose arguments are larger than this are not tuned: the zero-filled copies would double their memory. */
     private static final long MAX_ARGUMENT_BYTES = 1L << 30;
     private static final int WARMUP_RUNS = 3;
