@@ -34,8 +34,11 @@ final class BenchChart {
                 continue;
             }
             // libtorch: one series per variant, at its best thread count and wait policy for each batch
-            String name = row.getString("peer").equals("torchtpu") ? "torchtpu (" + row.getString("variant") + ")"
-                    : "libtorch " + row.getString("variant") + " (best of threads, OMP policies)";
+            String name = switch (row.getString("peer")) {
+                case "torchtpu" -> "torchtpu (" + row.getString("variant") + ")";
+                case "jax" -> row.getString("variant") + " (same StableHLO and plugin)";
+                default -> "libtorch " + row.getString("variant") + " (best of threads, OMP policies)";
+            };
             series.computeIfAbsent(name, n -> new LinkedHashMap<>()).merge(row.getInt("batch"), BenchCli.number(row, "throughput_per_s"), Math::max);
             if (!batches.contains(row.getInt("batch"))) {
                 batches.add(row.getInt("batch"));

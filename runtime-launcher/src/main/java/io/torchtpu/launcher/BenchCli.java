@@ -86,6 +86,11 @@ final class BenchCli {
                 description = "OpenMP wait policies, one child process each; 'unset' for libgomp's default (default: ${DEFAULT-VALUE}).")
         String policies;
 
+        @Option(names = "--jax-python", defaultValue = "python3", paramLabel = "PYTHON",
+                description = "A Python with jax: JAX then runs the product's own StableHLO on the same XLA CPU plugin as a second "
+                        + "peer (skipped, and said so, where it has no jax; 'none' skips it) (default: ${DEFAULT-VALUE}).")
+        String jaxPython;
+
         @Option(names = "--json", paramLabel = "FILE", description = "Writes the results as JSON.")
         Path json;
 
@@ -108,14 +113,16 @@ final class BenchCli {
             List<String[]> runs = new ArrayList<>();
             policyList.forEach(policy -> runs.add(new String[] {policy, "libtorch,contention"}));
             runs.add(new String[] {"PASSIVE", "product,sgemm"});
+            JaxPeer jax = JaxPeer.find(jaxPython, backend);
             for (String[] run : runs) {
                 String line = String.join(" ", "torchtpu:bench", ModelCli.quoted(model), backend, batches,
                         String.valueOf(seconds), run[1], threadCounts, variants);
                 err.println("bench: OMP_WAIT_POLICY=" + run[0] + ": " + run[1]);
                 err.flush();
-                children.add(runChild(line, run[0], err));
+                children.add(runChild(line, run[0], run[1].startsWith("product") ? jax.exportEnvironment() : Map.of(), err));
             }
-            JsonObject merged = merge(children, cores);
+            jax.measure(seconds, err).ifPresent(children::add);
+            JsonObject merged = merge(children, cores, jax.status());
             out.print(BenchReport.table(merged));
             out.flush();
             if (json != null) {
@@ -131,7 +138,8 @@ final class BenchCli {
         }
 
         /** Runs one child container with the bench feature under a wait policy; returns what it printed as JSON. */
-        private JsonObject runChild(String commandLine, String policy, PrintWriter err) throws IOException, InterruptedException {
+        private JsonObject runChild(String commandLine, String policy, Map<String, String> environment, PrintWriter err)
+                throws IOException, InterruptedException {
             List<String> command = new ArrayList<>();
             command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -147,30 +155,42 @@ final class BenchCli {
             args.featureDirectories.forEach(d -> command.addAll(List.of("--features-dir", d.toString())));
             command.add(commandLine);
             ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+            builder.environment().putAll(environment);
             if (policy.equalsIgnoreCase("unset")) {
                 builder.environment().remove("OMP_WAIT_POLICY");
             } else {
                 builder.environment().put("OMP_WAIT_POLICY", policy.toUpperCase(Locale.ROOT));
             }
-            Process process = builder.start();
+            ChildResult result = ChildResult.of(builder.start(), PREFIX);
+            return result.document().orElseThrow(() -> new FeatureException("bench: the child process (OMP_WAIT_POLICY=" + policy
+                    + ") exited with " + result.exit() + " and printed no results: " + result.output().strip()));
+        }
+    }
+
+    /** What a child process printed and how it ended; its results are the JSON after {@code prefix} on one line. */
+    record ChildResult(int exit, String output, Optional<JsonObject> document) {
+        static ChildResult of(Process process, String prefix) throws IOException, InterruptedException {
             String output;
             try (InputStream stdout = process.getInputStream()) {
                 output = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
             }
             int exit = process.waitFor();
-            Optional<String> line = output.lines().filter(l -> l.startsWith(PREFIX)).findFirst();
-            if (line.isEmpty()) {
-                throw new FeatureException("bench: the child process (OMP_WAIT_POLICY=" + policy + ") exited with " + exit
-                        + " and printed no results: " + output.strip());
-            }
-            try (JsonReader reader = Json.createReader(new StringReader(line.get().substring(PREFIX.length())))) {
-                return reader.readObject();
-            }
+            Optional<JsonObject> document = output.lines().filter(l -> l.startsWith(prefix)).findFirst().map(line -> {
+                try (JsonReader reader = Json.createReader(new StringReader(line.substring(prefix.length())))) {
+                    return reader.readObject();
+                }
+            });
+            return new ChildResult(exit, output, document);
         }
     }
 
     /** One document: every row with its process's wait policy, the sgemm peak, and per batch the product against libtorch's best. */
     static JsonObject merge(List<JsonObject> children, int cores) {
+        return merge(children, cores, "not asked for");
+    }
+
+    /** As {@link #merge(List, int)}, with what became of the JAX peer ({@code jaxStatus}). */
+    static JsonObject merge(List<JsonObject> children, int cores, String jaxStatus) {
         JsonObjectBuilder document = Json.createObjectBuilder();
         JsonObject first = children.get(0);
         document.add("model", first.getString("model"));
@@ -205,6 +225,7 @@ final class BenchCli {
         document.add("rows", rows);
         document.add("contention", contention);
         double peak = sgemm.map(value -> value.getJsonNumber("gflops_peak").doubleValue()).orElse(Double.NaN);
+        document.add("jax", jaxStatus);
         document.add("summary", summary(allRows, peak));
         return document.build();
     }
@@ -242,6 +263,13 @@ final class BenchCli {
                     put(line, "libtorch_best_pct_of_sgemm_peak", gflops / sgemmPeak * 100);
                 });
             });
+            rows.stream().filter(r -> r.getInt("batch") == batch && r.getString("peer").equals("jax") && r.containsKey("throughput_per_s"))
+                    .findFirst().ifPresent(j -> {
+                        line.add("jax", j.getString("variant"));
+                        put(line, "jax_per_s", number(j, "throughput_per_s"));
+                        put(line, "jax_p50_ms", number(j, "p50_ms"));
+                        ours.ifPresent(o -> put(line, "ratio_to_jax", number(o, "throughput_per_s") / number(j, "throughput_per_s")));
+                    });
             summary.add(line);
         }
         return summary.build();

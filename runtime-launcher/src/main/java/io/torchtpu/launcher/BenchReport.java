@@ -56,6 +56,9 @@ final class BenchReport {
                     BenchCli.number(contention.getJsonObject("alone"), "p50_ms"),
                     BenchCli.number(contention.getJsonObject("after_libtorch"), "p50_ms")));
         }
+        if (document.containsKey("jax")) {
+            text.append("  JAX peer: ").append(document.getString("jax")).append('\n');
+        }
         text.append('\n');
         for (JsonValue value : document.getJsonArray("summary")) {
             JsonObject line = value.asJsonObject();
@@ -63,6 +66,10 @@ final class BenchReport {
                     + "torchtpu %.2f GFLOP/s = %.1f%% of the sgemm peak%n", line.getInt("batch"), BenchCli.number(line, "torchtpu_per_s"),
                     BenchCli.number(line, "libtorch_best_per_s"), line.getString("libtorch_best", "none"), BenchCli.number(line, "ratio"),
                     BenchCli.number(line, "torchtpu_gflops"), BenchCli.number(line, "torchtpu_pct_of_sgemm_peak")));
+            if (line.containsKey("jax_per_s")) {
+                text.append(String.format(Locale.ROOT, "           JAX on the same plugin and StableHLO %.1f/s (%s): torchtpu %.2fx%n",
+                        BenchCli.number(line, "jax_per_s"), line.getString("jax"), BenchCli.number(line, "ratio_to_jax")));
+            }
         }
         return text.toString();
     }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,5 +57,45 @@ class BenchCommandIT {
         assertTrue(batch1.getString("libtorch_best").startsWith("frozen, 1 thread(s), OMP_WAIT_POLICY=PASSIVE"), batch1.toString());
         byte[] signature = Arrays.copyOf(Files.readAllBytes(png), 4);
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, signature);
+    }
+
+    private static JsonObject bench(Path temp, String jaxPython) throws Exception {
+        Path model = Path.of(System.getProperty("torchtpu.root"), "bnd-workspace/src/test/resources/models/mlp/model.pt");
+        Path json = temp.resolve("mlp-jax.json");
+        List<String> command = List.of(ContainerOptions.defaultHome().resolve("bin/torchtpu").toString(), "bench", model.toString(),
+                "--batch", "1,2", "--seconds", "0", "--policies", "PASSIVE", "--threads", "1", "--variants", "frozen",
+                "--jax-python", jaxPython, "--json", json.toString());
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(180, TimeUnit.SECONDS), "bench finishes");
+        assertEquals(0, process.exitValue(), stdout);
+        try (JsonReader reader = Json.createReader(Files.newBufferedReader(json))) {
+            return reader.readObject();
+        }
+    }
+
+    @Test
+    void withoutJaxTheReportSaysHowToAddThePeer(@TempDir Path temp) throws Exception {
+        JsonObject document = bench(temp, "/nonexistent/python3");
+        assertEquals("skipped: /nonexistent/python3 has no jax module (pip install jax, or --jax-python PYTHON)",
+                document.getString("jax"));
+        assertTrue(document.getJsonArray("rows").stream().noneMatch(r -> r.asJsonObject().getString("peer").equals("jax")));
+    }
+
+    /** JAX runs the product's own StableHLO on the same plugin; CI makes its Python with runtime-launcher/scripts/fetch-jax.sh. */
+    @Test
+    void jaxRunsTheSameStableHloOnTheSamePlugin(@TempDir Path temp) throws Exception {
+        String cache = System.getenv().getOrDefault("TORCHTPU_CACHE", System.getProperty("user.home") + "/.cache/torchtpu");
+        Path python = Path.of(cache, "jax-venv/bin/python");
+        Assumptions.assumeTrue(Files.isExecutable(python), "no " + python + ": runtime-launcher/scripts/fetch-jax.sh makes it");
+        JsonObject document = bench(temp, python.toString());
+        assertTrue(document.getString("jax").matches("jax [0-9.]+ on .*pjrt_c_api_cpu_plugin\\.so"), document.getString("jax"));
+        List<JsonObject> jax = document.getJsonArray("rows").stream().map(JsonValue::asJsonObject)
+                .filter(r -> r.getString("peer").equals("jax")).toList();
+        assertEquals(List.of(1, 2), jax.stream().map(r -> r.getInt("batch")).toList(), document.toString());
+        for (JsonObject row : jax) {
+            assertTrue(row.getJsonNumber("throughput_per_s").doubleValue() > 0, row.toString());
+        }
+        assertTrue(document.getJsonArray("summary").getJsonObject(0).getJsonNumber("ratio_to_jax").doubleValue() > 0, document.toString());
     }
 }

@@ -9,10 +9,15 @@ import io.torchtpu.api.TorchTpu;
 import io.torchtpu.api.TraceOptions;
 import io.torchtpu.api.Tracer;
 import io.torchtpu.api.graph.Graph;
+import io.torchtpu.api.graph.Value;
 import io.torchtpu.api.lowering.LoweredModule;
 import io.torchtpu.api.lowering.Lowerer;
+import io.torchtpu.tensorio.Npz;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +28,8 @@ import java.util.Map;
  * written into tensors allocated once.
  */
 final class ProductBench {
+    /** Where to write each batch's lowered program and arguments for a peer that runs the same StableHLO (JAX). */
+    static final String EXPORT_ENVIRONMENT = "TORCHTPU_BENCH_EXPORT";
     private final TorchTpu engine;
     private final Tracer tracer;
     private final Lowerer lowerer;
@@ -63,6 +70,10 @@ final class ProductBench {
         }
         row.put("lower_warm_ms", warmest / 1e6);
         row.put("stablehlo_chars", lowered.text().length());
+        String exportTo = System.getenv(EXPORT_ENVIRONMENT);
+        if (exportTo != null && !exportTo.isBlank()) {
+            exportProgram(Path.of(exportTo), batch, graph, lowered, inputs);
+        }
 
         start = System.nanoTime();
         try (Executable executable = backend.runtime().compile(lowered.text(), Map.of())) {
@@ -86,6 +97,23 @@ final class ProductBench {
             engine.unload(name);
         }
         return row;
+    }
+
+    /**
+     * Writes {@code b<batch>.mlir}, the program as lowered, and {@code b<batch>.npz}, its arguments in order
+     * ({@code input0}, ..., then {@code weight0}, ...), so that a peer can run exactly what the product compiles.
+     */
+    static void exportProgram(Path directory, int batch, Graph graph, LoweredModule lowered, List<HostTensor> inputs) throws IOException {
+        Files.createDirectories(directory);
+        Files.writeString(directory.resolve("b" + batch + ".mlir"), lowered.text());
+        Map<Value, HostTensor> weights = new HashMap<>();
+        graph.constants().forEach(constant -> weights.put(constant.value(), constant.data()));
+        Map<String, HostTensor> arguments = new LinkedHashMap<>();
+        for (int i = 0; i < lowered.arguments().size(); i++) {
+            arguments.put(i < inputs.size() ? "input" + i : "weight" + (i - inputs.size()),
+                    i < inputs.size() ? inputs.get(i) : weights.get(lowered.arguments().get(i)));
+        }
+        Npz.write(directory.resolve("b" + batch + ".npz"), arguments);
     }
 
     /**
