@@ -53,22 +53,9 @@ public final class PjrtClient implements AutoCloseable {
    */
   public static PjrtClient create(PjrtPlugin plugin, Map<String, ?> options) {
     Objects.requireNonNull(plugin, "plugin");
-    Map<String, ?> opts = options == null ? Map.of() : options;
-    String[] names = new String[opts.size()];
-    Object[] values = new Object[opts.size()];
-    int i = 0;
-    for (Map.Entry<String, ?> e : opts.entrySet()) {
-      Object v = e.getValue();
-      if (e.getKey() == null) throw new IllegalArgumentException("client option with a null name");
-      if (!(v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof long[])) {
-        throw new IllegalArgumentException("client option " + e.getKey() + " must be a String, Number, Boolean or"
-            + " long[], got " + (v == null ? "null" : v.getClass().getName()));
-      }
-      names[i] = e.getKey();
-      values[i++] = v;
-    }
+    NamedOptions named = NamedOptions.of(options, "client");
     plugin.initialize();
-    return new PjrtClient(plugin, PjrtNative.clientCreate(plugin.api(), names, values));
+    return new PjrtClient(plugin, PjrtNative.clientCreate(plugin.api(), named.names(), named.values()));
   }
 
   private List<PjrtDevice> deviceList(long[] handles) {

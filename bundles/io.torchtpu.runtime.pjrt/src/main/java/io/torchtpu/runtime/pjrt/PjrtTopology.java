@@ -48,22 +48,9 @@ public final class PjrtTopology implements AutoCloseable {
 
   static PjrtTopology create(PjrtPlugin plugin, String name, Map<String, ?> options) {
     Objects.requireNonNull(name, "topology name");
-    Map<String, ?> opts = options == null ? Map.of() : options;
-    String[] names = new String[opts.size()];
-    Object[] values = new Object[opts.size()];
-    int i = 0;
-    for (Map.Entry<String, ?> e : opts.entrySet()) {
-      Object v = e.getValue();
-      if (e.getKey() == null) throw new IllegalArgumentException("topology option with a null name");
-      if (!(v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof long[])) {
-        throw new IllegalArgumentException("topology option " + e.getKey() + " must be a String, Number, Boolean"
-            + " or long[], got " + (v == null ? "null" : v.getClass().getName()));
-      }
-      names[i] = e.getKey();
-      values[i++] = v;
-    }
+    NamedOptions named = NamedOptions.of(options, "topology");
     plugin.initialize();
-    return new PjrtTopology(plugin, name, PjrtNative.topologyCreate(plugin.api(), name, names, values));
+    return new PjrtTopology(plugin, name, PjrtNative.topologyCreate(plugin.api(), name, named.names(), named.values()));
   }
 
   /**
