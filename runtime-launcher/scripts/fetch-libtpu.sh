@@ -3,9 +3,9 @@
 # sha256, unpacks libtpu.so into the TorchTPU cache and points the stable name
 # <cache>/plugins/libtpu.so at it. Prints the plugin path.
 #
-# Only the tpu features need it: the launcher runs it when a tpu* feature is asked
-# for, and the TPU backend's build runs it for its ahead-of-time compile tests. The
-# wheel is about 137 MB (libtpu.so unpacked: about 467 MB).
+# Only the tpu features need it. The TPU backend's build runs it for its ahead-of-time
+# compile tests; nothing runs it on demand: run it once before using a tpu* feature
+# elsewhere. The wheel is about 137 MB (libtpu.so unpacked: about 467 MB).
 #
 #   TORCHTPU_CACHE  overrides ~/.cache/torchtpu
 #
