@@ -1,5 +1,6 @@
 package io.torchtpu.backend.tpu.v4;
 
+import io.torchtpu.api.tpu.DescribedTpuGeneration;
 import io.torchtpu.api.tpu.TpuFacts;
 import io.torchtpu.api.tpu.TpuGeneration;
 import java.util.List;
@@ -10,8 +11,8 @@ import org.osgi.service.component.annotations.Component;
  * TPU v4: its published per-chip figures (each with its source, also in the bundle's SOURCES.md)
  * and its compile defaults. A bundle that claims v4 too with a higher service.ranking wins over this one.
  */
-@Component(property = {TpuGeneration.GENERATION_PROPERTY + "=v4", "service.ranking:Integer=0"})
-public final class TpuV4 implements TpuGeneration {
+@Component(service = TpuGeneration.class, property = {TpuGeneration.GENERATION_PROPERTY + "=v4", "service.ranking:Integer=0"})
+public final class TpuV4 extends DescribedTpuGeneration {
     static final String PAGE = "https://cloud.google.com/tpu/docs/v4";
 
     private static final TpuFacts FACTS = new TpuFacts(275, 275, 32, 1200, "128x128", 4, 2,
@@ -27,39 +28,8 @@ public final class TpuV4 implements TpuGeneration {
                     "iciTopologies", PAGE,
                     "sliceShapes", PAGE));
 
-    @Override
-    public String generation() {
-        return "v4";
-    }
-
-    @Override
-    public String topologyName() {
-        return "v4";
-    }
-
-    @Override
-    public List<String> deviceKinds() {
-        return List.of("TPU v4");
-    }
-
-    @Override
-    public TpuFacts facts() {
-        return FACTS;
-    }
-
-    @Override
-    public String defaultSlice() {
-        return "2x2x1";
-    }
-
-    @Override
-    public Map<String, Object> compileDefaults() {
-        // the compiler's own defaults are tuned per generation already; nothing to add yet
-        return Map.of();
-    }
-
-    @Override
-    public String toString() {
-        return "TPU v4";
+    public TpuV4() {
+        // no compile defaults: the compiler's own are tuned per generation already
+        super("v4", "v4", List.of("TPU v4"), "2x2x1", "TPU v4", FACTS, Map.of());
     }
 }

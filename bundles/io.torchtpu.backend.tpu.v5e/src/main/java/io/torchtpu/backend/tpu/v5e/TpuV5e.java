@@ -1,5 +1,6 @@
 package io.torchtpu.backend.tpu.v5e;
 
+import io.torchtpu.api.tpu.DescribedTpuGeneration;
 import io.torchtpu.api.tpu.TpuFacts;
 import io.torchtpu.api.tpu.TpuGeneration;
 import java.util.List;
@@ -10,8 +11,8 @@ import org.osgi.service.component.annotations.Component;
  * TPU v5e: its published per-chip figures (each with its source, also in the bundle's SOURCES.md)
  * and its compile defaults. A bundle that claims v5e too with a higher service.ranking wins over this one.
  */
-@Component(property = {TpuGeneration.GENERATION_PROPERTY + "=v5e", "service.ranking:Integer=0"})
-public final class TpuV5e implements TpuGeneration {
+@Component(service = TpuGeneration.class, property = {TpuGeneration.GENERATION_PROPERTY + "=v5e", "service.ranking:Integer=0"})
+public final class TpuV5e extends DescribedTpuGeneration {
     static final String PAGE = "https://cloud.google.com/tpu/docs/v5e";
 
     private static final TpuFacts FACTS = new TpuFacts(197, 393, 16, 819, "128x128", 4, 1,
@@ -27,39 +28,8 @@ public final class TpuV5e implements TpuGeneration {
                     "iciTopologies", PAGE,
                     "sliceShapes", PAGE));
 
-    @Override
-    public String generation() {
-        return "v5e";
-    }
-
-    @Override
-    public String topologyName() {
-        return "v5e";
-    }
-
-    @Override
-    public List<String> deviceKinds() {
-        return List.of("TPU v5 lite", "TPU v5e");
-    }
-
-    @Override
-    public TpuFacts facts() {
-        return FACTS;
-    }
-
-    @Override
-    public String defaultSlice() {
-        return "2x2";
-    }
-
-    @Override
-    public Map<String, Object> compileDefaults() {
-        // the compiler's own defaults are tuned per generation already; nothing to add yet
-        return Map.of();
-    }
-
-    @Override
-    public String toString() {
-        return "TPU v5e";
+    public TpuV5e() {
+        // no compile defaults: the compiler's own are tuned per generation already
+        super("v5e", "v5e", List.of("TPU v5 lite", "TPU v5e"), "2x2", "TPU v5e", FACTS, Map.of());
     }
 }

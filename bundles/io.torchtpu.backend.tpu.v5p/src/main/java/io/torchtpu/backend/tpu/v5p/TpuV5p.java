@@ -1,5 +1,6 @@
 package io.torchtpu.backend.tpu.v5p;
 
+import io.torchtpu.api.tpu.DescribedTpuGeneration;
 import io.torchtpu.api.tpu.TpuFacts;
 import io.torchtpu.api.tpu.TpuGeneration;
 import java.util.List;
@@ -10,8 +11,8 @@ import org.osgi.service.component.annotations.Component;
  * TPU v5p: its published per-chip figures (each with its source, also in the bundle's SOURCES.md)
  * and its compile defaults. A bundle that claims v5p too with a higher service.ranking wins over this one.
  */
-@Component(property = {TpuGeneration.GENERATION_PROPERTY + "=v5p", "service.ranking:Integer=0"})
-public final class TpuV5p implements TpuGeneration {
+@Component(service = TpuGeneration.class, property = {TpuGeneration.GENERATION_PROPERTY + "=v5p", "service.ranking:Integer=0"})
+public final class TpuV5p extends DescribedTpuGeneration {
     static final String PAGE = "https://cloud.google.com/tpu/docs/v5p";
 
     private static final TpuFacts FACTS = new TpuFacts(459, Double.NaN, 95, 2765, "128x128", 4, 2,
@@ -27,39 +28,8 @@ public final class TpuV5p implements TpuGeneration {
                     "iciTopologies", PAGE,
                     "sliceShapes", PAGE));
 
-    @Override
-    public String generation() {
-        return "v5p";
-    }
-
-    @Override
-    public String topologyName() {
-        return "v5p";
-    }
-
-    @Override
-    public List<String> deviceKinds() {
-        return List.of("TPU v5");
-    }
-
-    @Override
-    public TpuFacts facts() {
-        return FACTS;
-    }
-
-    @Override
-    public String defaultSlice() {
-        return "2x2x1";
-    }
-
-    @Override
-    public Map<String, Object> compileDefaults() {
-        // the compiler's own defaults are tuned per generation already; nothing to add yet
-        return Map.of();
-    }
-
-    @Override
-    public String toString() {
-        return "TPU v5p";
+    public TpuV5p() {
+        // no compile defaults: the compiler's own are tuned per generation already
+        super("v5p", "v5p", List.of("TPU v5"), "2x2x1", "TPU v5p", FACTS, Map.of());
     }
 }

@@ -1,5 +1,6 @@
 package io.torchtpu.backend.tpu.v6e;
 
+import io.torchtpu.api.tpu.DescribedTpuGeneration;
 import io.torchtpu.api.tpu.TpuFacts;
 import io.torchtpu.api.tpu.TpuGeneration;
 import java.util.List;
@@ -10,8 +11,8 @@ import org.osgi.service.component.annotations.Component;
  * TPU v6e (Trillium): its published per-chip figures (each with its source, also in the bundle's SOURCES.md)
  * and its compile defaults. A bundle that claims v6e too with a higher service.ranking wins over this one.
  */
-@Component(property = {TpuGeneration.GENERATION_PROPERTY + "=v6e", "service.ranking:Integer=0"})
-public final class TpuV6e implements TpuGeneration {
+@Component(service = TpuGeneration.class, property = {TpuGeneration.GENERATION_PROPERTY + "=v6e", "service.ranking:Integer=0"})
+public final class TpuV6e extends DescribedTpuGeneration {
     static final String PAGE = "https://cloud.google.com/tpu/docs/v6e";
 
     private static final TpuFacts FACTS = new TpuFacts(918, 1836, 32, 1638, "256x256", 2, 1,
@@ -27,39 +28,8 @@ public final class TpuV6e implements TpuGeneration {
                     "iciTopologies", PAGE,
                     "sliceShapes", PAGE));
 
-    @Override
-    public String generation() {
-        return "v6e";
-    }
-
-    @Override
-    public String topologyName() {
-        return "v6e";
-    }
-
-    @Override
-    public List<String> deviceKinds() {
-        return List.of("TPU v6 lite", "TPU v6e");
-    }
-
-    @Override
-    public TpuFacts facts() {
-        return FACTS;
-    }
-
-    @Override
-    public String defaultSlice() {
-        return "2x2";
-    }
-
-    @Override
-    public Map<String, Object> compileDefaults() {
-        // the compiler's own defaults are tuned per generation already; nothing to add yet
-        return Map.of();
-    }
-
-    @Override
-    public String toString() {
-        return "TPU v6e (Trillium)";
+    public TpuV6e() {
+        // no compile defaults: the compiler's own are tuned per generation already
+        super("v6e", "v6e", List.of("TPU v6 lite", "TPU v6e"), "2x2", "TPU v6e (Trillium)", FACTS, Map.of());
     }
 }

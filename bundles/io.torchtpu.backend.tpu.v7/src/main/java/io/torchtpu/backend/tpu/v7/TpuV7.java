@@ -1,5 +1,6 @@
 package io.torchtpu.backend.tpu.v7;
 
+import io.torchtpu.api.tpu.DescribedTpuGeneration;
 import io.torchtpu.api.tpu.TpuFacts;
 import io.torchtpu.api.tpu.TpuGeneration;
 import java.util.List;
@@ -10,8 +11,8 @@ import org.osgi.service.component.annotations.Component;
  * TPU7x (Ironwood): its published per-chip figures (each with its source, also in the bundle's SOURCES.md)
  * and its compile defaults. A bundle that claims v7 too with a higher service.ranking wins over this one.
  */
-@Component(property = {TpuGeneration.GENERATION_PROPERTY + "=v7", "service.ranking:Integer=0"})
-public final class TpuV7 implements TpuGeneration {
+@Component(service = TpuGeneration.class, property = {TpuGeneration.GENERATION_PROPERTY + "=v7", "service.ranking:Integer=0"})
+public final class TpuV7 extends DescribedTpuGeneration {
     static final String PAGE = "https://cloud.google.com/tpu/docs/tpu7x";
 
     private static final TpuFacts FACTS = new TpuFacts(2307, Double.NaN, 192, 7380, "256x256", 2, 2,
@@ -27,39 +28,8 @@ public final class TpuV7 implements TpuGeneration {
                     "iciTopologies", PAGE,
                     "sliceShapes", PAGE));
 
-    @Override
-    public String generation() {
-        return "v7";
-    }
-
-    @Override
-    public String topologyName() {
-        return "tpu7x";
-    }
-
-    @Override
-    public List<String> deviceKinds() {
-        return List.of("TPU7x", "TPU v7x", "TPU v7");
-    }
-
-    @Override
-    public TpuFacts facts() {
-        return FACTS;
-    }
-
-    @Override
-    public String defaultSlice() {
-        return "2x2x1";
-    }
-
-    @Override
-    public Map<String, Object> compileDefaults() {
-        // the compiler's own defaults are tuned per generation already; nothing to add yet
-        return Map.of();
-    }
-
-    @Override
-    public String toString() {
-        return "TPU7x (Ironwood)";
+    public TpuV7() {
+        // no compile defaults: the compiler's own are tuned per generation already
+        super("v7", "tpu7x", List.of("TPU7x", "TPU v7x", "TPU v7"), "2x2x1", "TPU7x (Ironwood)", FACTS, Map.of());
     }
 }
