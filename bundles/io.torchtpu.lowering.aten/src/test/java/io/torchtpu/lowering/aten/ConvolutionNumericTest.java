@@ -61,7 +61,14 @@ class ConvolutionNumericTest {
             // multiplier of 2, which stays a grouped convolution
             new Conv(s(2, 6, 9, 8), s(6, 1, 3, 3), s(2, 2), s(1, 1), s(1, 1), 6, true),
             new Conv(s(1, 5, 8, 9), s(5, 1, 2, 3), s(1, 2), s(2, 1), s(2, 1), 5, false),
-            new Conv(s(1, 4, 6, 6), s(8, 1, 3, 3), s(1, 1), s(1, 1), s(1, 1), 4, true));
+            new Conv(s(1, 4, 6, 6), s(8, 1, 3, 3), s(1, 1), s(1, 1), s(1, 1), 4, true),
+            // strided over few channels, lowered with the stride folded into the channels: an odd size whose last
+            // rows no window reaches, uneven strides and padding, a kernel smaller than the stride, and the
+            // MobileNetV2 stem
+            new Conv(s(2, 2, 11, 11), s(3, 2, 2, 2), s(2, 2), s(0, 0), s(1, 1), 1, true),
+            new Conv(s(1, 1, 13, 10), s(4, 1, 5, 3), s(3, 2), s(2, 1), s(1, 1), 1, false),
+            new Conv(s(2, 3, 9, 9), s(5, 3, 1, 1), s(2, 2), s(0, 0), s(1, 1), 1, true),
+            new Conv(s(2, 3, 16, 16), s(8, 3, 3, 3), s(2, 2), s(1, 1), s(1, 1), 1, false));
 
     private static List<HostTensor> convInputs(Conv conv, DType dtype, long seed) {
         List<HostTensor> inputs = new ArrayList<>(List.of(values(dtype, seed, conv.input()), values(dtype, seed + 1, conv.weight())));
