@@ -353,21 +353,53 @@ final class ConvolutionOps {
                 new long[spatial], new long[spatial], ones(spatial), ones(spatial), 1, 1);
     }
 
-    /** A depthwise convolution as the sum over kernel positions of each window times that position's weights. */
+    /**
+     * A depthwise convolution as the sum over kernel positions of each window times that position's weights,
+     * computed channels-last so that each product runs along contiguous channels against one weight vector.
+     */
     private static HloValue depthwiseConvolution(FunctionBuilder b, HloValue input, HloValue weight, Geometry g) {
+        int spatial = g.spatial();
         long[] kernel = Arrays.copyOfRange(weight.shape(), 2, weight.rank());
         long channels = weight.shape()[0];
+        long[] toChannelsLast = new long[spatial + 2];
+        long[] toChannelsFirst = new long[spatial + 2];
+        toChannelsLast[spatial + 1] = 1;
+        toChannelsFirst[1] = spatial + 1;
+        for (int i = 0; i < spatial; i++) {
+            toChannelsLast[i + 1] = i + 2;
+            toChannelsFirst[i + 2] = i + 1;
+        }
+        HloValue channelsLast = b.transpose(input, toChannelsLast);
+        long[] in = channelsLast.shape();
+        long[] out = Arrays.copyOfRange(g.result().shape(), g.unbatched() ? 1 : 2, g.result().rank());
+        long[] low = new long[spatial + 2];
+        long[] high = new long[spatial + 2];
+        System.arraycopy(g.paddingLow(), 0, low, 1, spatial);
+        System.arraycopy(g.paddingHigh(), 0, high, 1, spatial);
+        HloValue padded = b.pad(channelsLast, b.constant(TensorType.of(input.dtype()), 0.0), low, high, new long[in.length]);
+        long[] strides = new long[spatial + 2];
+        Arrays.fill(strides, 1);
+        System.arraycopy(g.stride(), 0, strides, 1, spatial);
         HloValue perPosition = b.reshape(weight, channels, Arrays.stream(kernel).reduce(1, (x, y) -> x * y));
         HloValue sum = null;
-        List<HloValue> windows = windows(b, input, kernel, g);
-        for (int position = 0; position < windows.size(); position++) {
-            HloValue window = windows.get(position);
+        long positions = perPosition.shape()[1];
+        for (long position = 0; position < positions; position++) {
+            long[] start = new long[in.length];
+            long[] limit = padded.shape().clone();
+            long rest = position;
+            for (int i = spatial - 1; i >= 0; i--) {
+                long offset = (rest % kernel[i]) * g.dilation()[i];
+                rest /= kernel[i];
+                start[i + 1] = offset;
+                limit[i + 1] = offset + (out[i] - 1) * g.stride()[i] + 1;
+            }
+            HloValue window = b.slice(padded, start, limit, strides);
             HloValue weights = b.reshape(b.slice(perPosition, new long[] {0, position}, new long[] {channels, position + 1}, new long[] {1, 1}),
                     channels);
-            HloValue term = b.multiply(window, b.broadcastInDim(weights, window.shape(), new long[] {1}));
+            HloValue term = b.multiply(window, b.broadcastInDim(weights, window.shape(), new long[] {spatial + 1}));
             sum = sum == null ? term : b.add(sum, term);
         }
-        return sum;
+        return b.transpose(sum, toChannelsFirst);
     }
 
     private static AtenOp convolution(String... ops) {
