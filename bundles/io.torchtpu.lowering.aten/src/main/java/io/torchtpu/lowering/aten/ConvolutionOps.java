@@ -231,28 +231,54 @@ final class ConvolutionOps {
         return !g.transposed() && g.groups() > 1 && g.groups() == inputShape[1] && weightShape[0] == g.groups() && weightShape[1] == 1;
     }
 
+    /** The permutation from {@code [batch, channels, spatial...]} to {@code [batch, spatial..., channels]}. */
+    static long[] toChannelsLast(int spatial) {
+        long[] order = new long[spatial + 2];
+        order[spatial + 1] = 1;
+        for (int i = 0; i < spatial; i++) {
+            order[i + 1] = i + 2;
+        }
+        return order;
+    }
+
+    /** The permutation back from {@code [batch, spatial..., channels]} to {@code [batch, channels, spatial...]}. */
+    static long[] toChannelsFirst(int spatial) {
+        long[] order = new long[spatial + 2];
+        order[1] = spatial + 1;
+        for (int i = 0; i < spatial; i++) {
+            order[i + 2] = i + 1;
+        }
+        return order;
+    }
+
     /**
      * The padded input's strided windows, one per kernel position in row-major order, each shaped
-     * {@code [batch, in, out spatial...]}: what the kernel's element at that position multiplies.
+     * {@code [batch, out spatial..., in]}: what the kernel's element at that position multiplies. Channels-last,
+     * so that the work on each window runs along contiguous channels, and XLA, which gives its convolutions that
+     * layout, keeps the activations in it instead of transposing them out and back.
      */
-    private static List<HloValue> windows(FunctionBuilder b, HloValue input, long[] kernel, Geometry g) {
+    private static List<HloValue> channelsLastWindows(FunctionBuilder b, HloValue input, long[] kernel, Geometry g) {
         int spatial = g.spatial();
-        long[] in = input.shape();
+        HloValue channelsLast = b.transpose(input, toChannelsLast(spatial));
         long[] out = Arrays.copyOfRange(g.result().shape(), g.unbatched() ? 1 : 2, g.result().rank());
-        HloValue padded = b.pad(input, b.constant(TensorType.of(input.dtype()), 0.0), concat(new long[2], g.paddingLow()),
-                concat(new long[2], g.paddingHigh()), new long[in.length]);
+        long[] low = new long[spatial + 2];
+        long[] high = new long[spatial + 2];
+        System.arraycopy(g.paddingLow(), 0, low, 1, spatial);
+        System.arraycopy(g.paddingHigh(), 0, high, 1, spatial);
+        HloValue padded = b.pad(channelsLast, b.constant(TensorType.of(input.dtype()), 0.0), low, high, new long[spatial + 2]);
+        long[] strides = ones(spatial + 2);
+        System.arraycopy(g.stride(), 0, strides, 1, spatial);
         long positions = Arrays.stream(kernel).reduce(1, (x, y) -> x * y);
         List<HloValue> windows = new ArrayList<>();
-        long[] strides = concat(new long[] {1, 1}, g.stride());
         for (long position = 0; position < positions; position++) {
-            long[] start = new long[in.length];
+            long[] start = new long[spatial + 2];
             long[] limit = padded.shape().clone();
             long rest = position;
             for (int i = spatial - 1; i >= 0; i--) {
                 long offset = (rest % kernel[i]) * g.dilation()[i];
                 rest /= kernel[i];
-                start[i + 2] = offset;
-                limit[i + 2] = offset + (out[i] - 1) * g.stride()[i] + 1;
+                start[i + 1] = offset;
+                limit[i + 1] = offset + (out[i] - 1) * g.stride()[i] + 1;
             }
             windows.add(b.slice(padded, start, limit, strides));
         }
@@ -260,28 +286,29 @@ final class ConvolutionOps {
     }
 
     /**
-     * A convolution as one matrix product: the windows stacked as {@code [batch, in, kernel positions, out
-     * spatial...]}, contracted over (in, kernel position) with the weight viewed as {@code [out, in, kernel
-     * positions]}, then moved to {@code [batch, out, spatial...]}.
+     * A convolution as one matrix product: the windows stacked as {@code [batch, out spatial..., kernel
+     * positions, in]}, contracted over (kernel position, in) with the weight viewed as {@code [kernel positions,
+     * in, out]}, then moved to {@code [batch, out, spatial...]}.
      */
     private static HloValue patchConvolution(FunctionBuilder b, HloValue input, HloValue weight, Geometry g) {
         int spatial = g.spatial();
         long[] kernel = Arrays.copyOfRange(weight.shape(), 2, weight.rank());
         List<HloValue> patches = new ArrayList<>();
-        for (HloValue window : windows(b, input, kernel, g)) {
+        for (HloValue window : channelsLastWindows(b, input, kernel, g)) {
             long[] shape = window.shape();
-            patches.add(b.reshape(window, concat(new long[] {shape[0], shape[1], 1}, Arrays.copyOfRange(shape, 2, shape.length))));
+            long[] withPosition = Arrays.copyOf(shape, shape.length + 1);
+            withPosition[shape.length - 1] = 1;
+            withPosition[shape.length] = shape[shape.length - 1];
+            patches.add(b.reshape(window, withPosition));
         }
-        HloValue stacked = b.concatenate(patches, 2);
-        HloValue flatWeight = b.reshape(weight, weight.shape()[0], input.shape()[1], patches.size());
+        HloValue stacked = b.concatenate(patches, spatial + 1);
+        long outChannels = weight.shape()[0];
+        // [out, in, positions] -> [positions, in, out]
+        HloValue flatWeight = b.transpose(b.reshape(weight, outChannels, input.shape()[1], patches.size()), new long[] {2, 1, 0});
         // [batch, out spatial..., out channels]
-        HloValue product = b.dotGeneral(stacked, flatWeight, new long[0], new long[0], new long[] {1, 2}, new long[] {1, 2});
-        long[] toChannelsFirst = new long[spatial + 2];
-        toChannelsFirst[1] = spatial + 1;
-        for (int i = 0; i < spatial; i++) {
-            toChannelsFirst[i + 2] = i + 1;
-        }
-        return b.transpose(product, toChannelsFirst);
+        HloValue product = b.dotGeneral(stacked, flatWeight, new long[0], new long[0], new long[] {spatial + 1, spatial + 2},
+                new long[] {0, 1});
+        return b.transpose(product, toChannelsFirst(spatial));
     }
 
     /** Strided convolutions over at most this many channels once folded (channels × stride positions) go through {@link #spaceToDepthConvolution}. */
@@ -355,51 +382,23 @@ final class ConvolutionOps {
 
     /**
      * A depthwise convolution as the sum over kernel positions of each window times that position's weights,
-     * computed channels-last so that each product runs along contiguous channels against one weight vector.
+     * channels-last so that each product runs along contiguous channels against one weight vector.
      */
     private static HloValue depthwiseConvolution(FunctionBuilder b, HloValue input, HloValue weight, Geometry g) {
         int spatial = g.spatial();
         long[] kernel = Arrays.copyOfRange(weight.shape(), 2, weight.rank());
         long channels = weight.shape()[0];
-        long[] toChannelsLast = new long[spatial + 2];
-        long[] toChannelsFirst = new long[spatial + 2];
-        toChannelsLast[spatial + 1] = 1;
-        toChannelsFirst[1] = spatial + 1;
-        for (int i = 0; i < spatial; i++) {
-            toChannelsLast[i + 1] = i + 2;
-            toChannelsFirst[i + 2] = i + 1;
-        }
-        HloValue channelsLast = b.transpose(input, toChannelsLast);
-        long[] in = channelsLast.shape();
-        long[] out = Arrays.copyOfRange(g.result().shape(), g.unbatched() ? 1 : 2, g.result().rank());
-        long[] low = new long[spatial + 2];
-        long[] high = new long[spatial + 2];
-        System.arraycopy(g.paddingLow(), 0, low, 1, spatial);
-        System.arraycopy(g.paddingHigh(), 0, high, 1, spatial);
-        HloValue padded = b.pad(channelsLast, b.constant(TensorType.of(input.dtype()), 0.0), low, high, new long[in.length]);
-        long[] strides = new long[spatial + 2];
-        Arrays.fill(strides, 1);
-        System.arraycopy(g.stride(), 0, strides, 1, spatial);
         HloValue perPosition = b.reshape(weight, channels, Arrays.stream(kernel).reduce(1, (x, y) -> x * y));
         HloValue sum = null;
-        long positions = perPosition.shape()[1];
-        for (long position = 0; position < positions; position++) {
-            long[] start = new long[in.length];
-            long[] limit = padded.shape().clone();
-            long rest = position;
-            for (int i = spatial - 1; i >= 0; i--) {
-                long offset = (rest % kernel[i]) * g.dilation()[i];
-                rest /= kernel[i];
-                start[i + 1] = offset;
-                limit[i + 1] = offset + (out[i] - 1) * g.stride()[i] + 1;
-            }
-            HloValue window = b.slice(padded, start, limit, strides);
+        List<HloValue> windows = channelsLastWindows(b, input, kernel, g);
+        for (int position = 0; position < windows.size(); position++) {
+            HloValue window = windows.get(position);
             HloValue weights = b.reshape(b.slice(perPosition, new long[] {0, position}, new long[] {channels, position + 1}, new long[] {1, 1}),
                     channels);
             HloValue term = b.multiply(window, b.broadcastInDim(weights, window.shape(), new long[] {spatial + 1}));
             sum = sum == null ? term : b.add(sum, term);
         }
-        return b.transpose(sum, toChannelsFirst);
+        return b.transpose(sum, toChannelsFirst(spatial));
     }
 
     private static AtenOp convolution(String... ops) {

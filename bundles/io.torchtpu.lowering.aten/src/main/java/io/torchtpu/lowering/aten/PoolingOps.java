@@ -125,10 +125,30 @@ final class PoolingOps {
 
     // ---- max pooling ------------------------------------------------------------------------------
 
+    /**
+     * Max pooling; a batched input pools channels-last, between two transposes that XLA folds into the
+     * channels-last layout it gives the convolutions around it (pooling in PyTorch's layout made it transpose the
+     * activations out and back).
+     */
     private static HloValue maxPool(FunctionBuilder b, HloValue x, Window w) {
         HloValue lowest = ReductionOps.lowest(b, x.dtype());
-        return slide(b, List.of(x), List.of(lowest), w, (r, a) -> List.of(ReductionOps.nanPropagating(r, r::maximum).apply(a.get(0), a.get(1))))
-                .get(0);
+        FunctionBuilder.Body body = (r, a) -> List.of(ReductionOps.nanPropagating(r, r::maximum).apply(a.get(0), a.get(1)));
+        int rank = x.rank();
+        if (rank != w.spatial() + 2) {
+            return slide(b, List.of(x), List.of(lowest), w, body).get(0);
+        }
+        HloValue channelsLast = b.transpose(x, ConvolutionOps.toChannelsLast(w.spatial()));
+        HloValue pooled = b.reduceWindow(List.of(channelsLast), List.of(lowest), channelsLast(w.kernel(), 1), channelsLast(w.stride(), 1), ones(rank), channelsLast(w.dilation(), 1), channelsLast(w.padding(), 0),
+                channelsLast(w.paddingHigh(), 0), body).get(0);
+        return b.transpose(pooled, ConvolutionOps.toChannelsFirst(w.spatial()));
+    }
+
+    /** A spatial-only vector as {@code [batch, spatial..., channels]}: {@code fill} on batch and channels. */
+    private static long[] channelsLast(long[] spatial, long fill) {
+        long[] all = new long[spatial.length + 2];
+        Arrays.fill(all, fill);
+        System.arraycopy(spatial, 0, all, 1, spatial.length);
+        return all;
     }
 
     /**
