@@ -2,6 +2,8 @@ package io.torchtpu.launcher;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -37,8 +39,12 @@ final class GogoSession implements AutoCloseable {
             Class<?> processorType = reference.getBundle().loadClass(PROCESSOR);
             Class<?> sessionType = reference.getBundle().loadClass(SESSION);
             PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8);
+            // a command's System.err, and so the log lines written on its thread, go to the process's stderr as
+            // they happen (System.err itself is Gogo's per-thread stream by now); into the output they stayed
+            // unseen until the command ended, and `torchtpu bench` dropped them with its children's output
+            PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
             session = processorType.getMethod("createSession", java.io.InputStream.class, java.io.OutputStream.class,
-                    java.io.OutputStream.class).invoke(processor, new ByteArrayInputStream(new byte[0]), out, out);
+                    java.io.OutputStream.class).invoke(processor, new ByteArrayInputStream(new byte[0]), out, err);
             execute = sessionType.getMethod("execute", CharSequence.class);
             close = sessionType.getMethod("close");
         } catch (InvalidSyntaxException | ReflectiveOperationException e) {
