@@ -72,6 +72,16 @@ class TorchtpuCommandIT {
         assertTrue(result.stdout().contains("error: no backend 'tpu-v9'"), result.stdout());
     }
 
+    @Test
+    void logLinesWrittenDuringACommandGoToStderrNotIntoItsOutput() throws Exception {
+        Result result = torchtpu("", "exec", "-f", "cpu", "-f", "demo", "-f", "libtorch", "torchtpu:mlp cpu");
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        // the CPU backend logs its kernel library choice while the command compiles, on the command's thread
+        assertTrue(result.stderr().contains("KernelLibraryTuning - backend cpu: a program ran in"), result.stderr());
+        assertTrue(!result.stdout().contains("KernelLibraryTuning"), result.stdout());
+        assertTrue(result.stdout().contains("over 32 values: match"), result.stdout());
+    }
+
     static String fixture(String model, String file) {
         return Path.of(System.getProperty("torchtpu.root"), "bnd-workspace/src/test/resources/models", model, file).toString();
     }
