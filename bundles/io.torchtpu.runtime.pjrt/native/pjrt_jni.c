@@ -554,31 +554,60 @@ JNIFN(jobjectArray, memoryInfo)(JNIEnv *env, jclass cls, jlong api, jlong memory
 
 /* ------------------------------------------------------------- executables */
 
+/* A compile call's program text, format and serialized options, pinned for the call's duration, and the
+ * PJRT_Program over them: what clientCompile and topologyCompile share. */
+typedef struct {
+  jbyteArray code_array;
+  jbyteArray options_array;
+  jstring format_string;
+  jbyte *code;
+  jbyte *options;
+  const char *format;
+  size_t options_size;
+  PJRT_Program program;
+} compile_input;
+
+/* Pins the arguments; returns 1 when all are pinned, else 0 with a Java exception pending.
+ * release_compile_input undoes it either way. */
+static int pin_compile_input(JNIEnv *env, compile_input *in, jbyteArray code, jstring format, jbyteArray options) {
+  memset(in, 0, sizeof(*in));
+  in->code_array = code;
+  in->options_array = options;
+  in->format_string = format;
+  jsize code_len = (*env)->GetArrayLength(env, code);
+  in->options_size = (size_t)(*env)->GetArrayLength(env, options);
+  in->code = (*env)->GetByteArrayElements(env, code, NULL);
+  in->options = (*env)->GetByteArrayElements(env, options, NULL);
+  in->format = (*env)->GetStringUTFChars(env, format, NULL);
+  if (in->code == NULL || in->options == NULL || in->format == NULL) return 0;
+  in->program.struct_size = PJRT_Program_STRUCT_SIZE;
+  in->program.code = (char *)in->code;
+  in->program.code_size = (size_t)code_len;
+  in->program.format = in->format;
+  in->program.format_size = strlen(in->format);
+  return 1;
+}
+
+static void release_compile_input(JNIEnv *env, compile_input *in) {
+  if (in->format != NULL) (*env)->ReleaseStringUTFChars(env, in->format_string, in->format);
+  if (in->options != NULL) (*env)->ReleaseByteArrayElements(env, in->options_array, in->options, JNI_ABORT);
+  if (in->code != NULL) (*env)->ReleaseByteArrayElements(env, in->code_array, in->code, JNI_ABORT);
+}
+
 JNIFN(jlong, clientCompile)(JNIEnv *env, jclass cls, jlong api, jlong client, jbyteArray code,
                             jstring format, jbyteArray options) {
   (void)cls;
-  jsize code_len = (*env)->GetArrayLength(env, code);
-  jsize opt_len = (*env)->GetArrayLength(env, options);
-  jbyte *code_bytes = (*env)->GetByteArrayElements(env, code, NULL);
-  jbyte *opt_bytes = (*env)->GetByteArrayElements(env, options, NULL);
-  const char *fmt = (*env)->GetStringUTFChars(env, format, NULL);
+  compile_input in;
   jlong result = 0;
-  if (code_bytes != NULL && opt_bytes != NULL && fmt != NULL) {
-    INIT_ARGS(PJRT_Program, prog);
-    prog.code = (char *)code_bytes;
-    prog.code_size = (size_t)code_len;
-    prog.format = fmt;
-    prog.format_size = strlen(fmt);
+  if (pin_compile_input(env, &in, code, format, options)) {
     INIT_ARGS(PJRT_Client_Compile_Args, a);
     a.client = PTR(PJRT_Client, client);
-    a.program = &prog;
-    a.compile_options = (const char *)opt_bytes;
-    a.compile_options_size = (size_t)opt_len;
+    a.program = &in.program;
+    a.compile_options = (const char *)in.options;
+    a.compile_options_size = in.options_size;
     if (!check(env, API(api), API(api)->PJRT_Client_Compile(&a))) result = HANDLE(a.executable);
   }
-  if (fmt != NULL) (*env)->ReleaseStringUTFChars(env, format, fmt);
-  if (opt_bytes != NULL) (*env)->ReleaseByteArrayElements(env, options, opt_bytes, JNI_ABORT);
-  if (code_bytes != NULL) (*env)->ReleaseByteArrayElements(env, code, code_bytes, JNI_ABORT);
+  release_compile_input(env, &in);
   return result;
 }
 
@@ -1201,29 +1230,18 @@ JNIFN(jlong, topologyCompile)(JNIEnv *env, jclass cls, jlong api, jlong topology
   (void)cls;
   const PJRT_Api *p = API(api);
   if (!require_fn(env, HAS_FN(p, PJRT_Compile), "PJRT_Compile")) return 0;
-  jsize code_len = (*env)->GetArrayLength(env, code);
-  jsize opt_len = (*env)->GetArrayLength(env, options);
-  jbyte *code_bytes = (*env)->GetByteArrayElements(env, code, NULL);
-  jbyte *opt_bytes = (*env)->GetByteArrayElements(env, options, NULL);
-  const char *fmt = (*env)->GetStringUTFChars(env, format, NULL);
+  compile_input in;
   jlong result = 0;
-  if (code_bytes != NULL && opt_bytes != NULL && fmt != NULL) {
-    INIT_ARGS(PJRT_Program, prog);
-    prog.code = (char *)code_bytes;
-    prog.code_size = (size_t)code_len;
-    prog.format = fmt;
-    prog.format_size = strlen(fmt);
+  if (pin_compile_input(env, &in, code, format, options)) {
     INIT_ARGS(PJRT_Compile_Args, a);
     a.topology = PTR(PJRT_TopologyDescription, topology);
-    a.program = &prog;
-    a.compile_options = (const char *)opt_bytes;
-    a.compile_options_size = (size_t)opt_len;
+    a.program = &in.program;
+    a.compile_options = (const char *)in.options;
+    a.compile_options_size = in.options_size;
     a.client = NULL;
     if (!check(env, p, p->PJRT_Compile(&a))) result = HANDLE(a.executable);
   }
-  if (fmt != NULL) (*env)->ReleaseStringUTFChars(env, format, fmt);
-  if (opt_bytes != NULL) (*env)->ReleaseByteArrayElements(env, options, opt_bytes, JNI_ABORT);
-  if (code_bytes != NULL) (*env)->ReleaseByteArrayElements(env, code, code_bytes, JNI_ABORT);
+  release_compile_input(env, &in);
   return result;
 }
 
