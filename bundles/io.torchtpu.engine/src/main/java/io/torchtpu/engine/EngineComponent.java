@@ -334,7 +334,8 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
             }
         }
         long start = System.nanoTime();
-        LoweredModule lowered = current.lower(graph, backendId);
+        Graph prepared = current.prepare(graph, backendId);
+        LoweredModule lowered = current.lower(prepared, backendId);
         long lowered_ns = System.nanoTime();
         Map<String, Object> options = compileOptions;
         String cacheKey = ExecutableCache.key(lowered.fingerprint(), runtime.identity(), new java.util.TreeMap<>(lowered.providers()).toString(),
@@ -354,7 +355,7 @@ public final class EngineComponent implements TorchTpu, LoweringChangeListener, 
         List<DeviceBuffer> parameters = new ArrayList<>();
         try {
             Map<Value, HostTensor> data = new HashMap<>();
-            graph.constants().forEach(constant -> data.put(constant.value(), constant.data()));
+            prepared.constants().forEach(constant -> data.put(constant.value(), constant.data()));
             for (Value argument : lowered.arguments().subList(graph.inputs().size(), lowered.arguments().size())) {
                 HostTensor tensor = data.get(argument);
                 if (tensor == null) {

@@ -15,4 +15,15 @@ public interface Lowerer extends TypeInference {
      * @throws LoweringException naming the op, its location and the bundle of the lowering that failed
      */
     LoweredModule lower(Graph graph, String backend);
+
+    /**
+     * The graph rewritten for speed before {@link #lower}: the same results, with weights possibly stored in
+     * another layout (their data transformed, a node that restores the original layout added). Whoever lowers
+     * the returned graph passes its constants' data to the program. This default returns the graph as it is.
+     *
+     * @param backend the backend id the program is for; null for none
+     */
+    default Graph prepare(Graph graph, String backend) {
+        return graph;
+    }
 }

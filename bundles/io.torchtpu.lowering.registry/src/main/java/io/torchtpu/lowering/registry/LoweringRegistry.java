@@ -127,6 +127,11 @@ public final class LoweringRegistry implements Lowerer, LoweringCoverage {
     }
 
     @Override
+    public Graph prepare(Graph graph, String backend) {
+        return ConvolutionKernelLayout.kernelsLast(graph);
+    }
+
+    @Override
     public List<TensorType> inferTypes(String op, List<Value> inputs, Map<String, Object> attributes) {
         return new GraphLowerer(snapshot(), null).inferTypes(op, inputs, attributes);
     }

@@ -105,6 +105,11 @@ public class LoweringRegistryComponent implements Lowerer, LoweringCoverage {
     }
 
     @Override
+    public Graph prepare(Graph graph, String backend) {
+        return registry.prepare(graph, backend);
+    }
+
+    @Override
     public CoverageReport coverage(String backend) {
         return registry.coverage(backend);
     }

@@ -1,0 +1,143 @@
+package io.torchtpu.lowering.registry;
+
+import io.torchtpu.api.HostTensor;
+import io.torchtpu.api.TensorType;
+import io.torchtpu.api.graph.Graph;
+import io.torchtpu.api.graph.Graph.Constant;
+import io.torchtpu.api.graph.Node;
+import io.torchtpu.api.graph.Value;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Stores convolution weights kernel-last: {@code [kernel..., in, out]} instead of PyTorch's {@code [out, in,
+ * kernel...]}, with an {@code aten::permute} node that gives the convolution the layout it expects.
+ *
+ * <p>Why: XLA's CPU kernels take the kernel as {@code [kernel..., in, out]}. With PyTorch's layout in the
+ * program's signature, every run transposed every weight first; stored kernel-last, the permute and XLA's
+ * transpose cancel and the weights go to the kernels as they are. Measured on 2 cores, the same programs with
+ * and without: MobileNetV2 (0.25 width, 64x64) 35% faster at batch 1 and at batch 32, ResNet-18 (16 wide)
+ * 10-25% faster at batch 1.
+ */
+final class ConvolutionKernelLayout {
+    /** The convolutions whose second input is the weight {@code [out, in / groups, kernel...]}. */
+    private static final Set<String> CONVOLUTIONS = Set.of("aten::convolution", "aten::_convolution", "aten::conv1d", "aten::conv2d",
+            "aten::conv3d", "aten::conv1d.padding", "aten::conv2d.padding", "aten::conv3d.padding");
+
+    private ConvolutionKernelLayout() {
+    }
+
+    /** The graph with each weight that only plain convolutions read stored kernel-last; the graph itself when none is. */
+    static Graph kernelsLast(Graph graph) {
+        Map<String, Constant> parameters = new HashMap<>();
+        for (Constant constant : graph.constants()) {
+            if (constant.kind() == Constant.Kind.PARAMETER && constant.value().type().rank() >= 3) {
+                parameters.put(constant.value().name(), constant);
+            }
+        }
+        Set<String> kernels = new HashSet<>();
+        Set<String> otherUses = new HashSet<>(graph.outputs().stream().map(Value::name).toList());
+        for (Node node : graph.nodes()) {
+            for (int i = 0; i < node.inputs().size(); i++) {
+                String name = node.inputs().get(i).name();
+                if (i == 1 && CONVOLUTIONS.contains(node.op()) && !node.boolAttr("transposed", false)) {
+                    kernels.add(name);
+                } else {
+                    otherUses.add(name);
+                }
+            }
+        }
+        kernels.retainAll(parameters.keySet());
+        kernels.removeAll(otherUses);
+        if (kernels.isEmpty()) {
+            return graph;
+        }
+        Set<String> taken = new HashSet<>();
+        graph.inputs().forEach(v -> taken.add(v.name()));
+        graph.constants().forEach(c -> taken.add(c.value().name()));
+        graph.nodes().forEach(n -> n.outputs().forEach(v -> taken.add(v.name())));
+        List<Constant> constants = new ArrayList<>();
+        List<Node> restores = new ArrayList<>();
+        for (Constant constant : graph.constants()) {
+            if (!kernels.contains(constant.value().name())) {
+                constants.add(constant);
+                continue;
+            }
+            int rank = constant.value().type().rank();
+            long[] toKernelLast = new long[rank];
+            long[] back = new long[rank];
+            for (int i = 0; i < rank - 2; i++) {
+                toKernelLast[i] = i + 2;
+            }
+            toKernelLast[rank - 2] = 1;
+            toKernelLast[rank - 1] = 0;
+            for (int i = 0; i < rank; i++) {
+                back[(int) toKernelLast[i]] = i;
+            }
+            HostTensor stored = permute(constant.data(), toKernelLast);
+            String name = constant.value().name() + "_kernel_last";
+            while (!taken.add(name)) {
+                name = name + "_";
+            }
+            Value storedValue = new Value(name, stored.type());
+            constants.add(new Constant(storedValue, stored, Constant.Kind.PARAMETER));
+            // the permute defines the original value, so every convolution reading it stays as it was
+            restores.add(new Node("aten::permute", List.of(storedValue), List.of(constant.value()), Map.of("dims", back), null));
+        }
+        List<Node> nodes = new ArrayList<>(restores);
+        nodes.addAll(graph.nodes());
+        return Graph.of(graph.name(), graph.inputs(), constants, nodes, graph.outputs());
+    }
+
+    /** {@code tensor} with its dimensions reordered: output dimension {@code i} is input dimension {@code order[i]}. */
+    static HostTensor permute(HostTensor tensor, long[] order) {
+        TensorType type = tensor.type();
+        int rank = type.rank();
+        long[] shape = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            shape[i] = type.dim((int) order[i]);
+        }
+        TensorType permuted = TensorType.of(type.dtype(), shape);
+        int elementSize = type.dtype().byteSize();
+        long[] inStrides = new long[rank];
+        long stride = elementSize;
+        for (int i = rank - 1; i >= 0; i--) {
+            inStrides[i] = stride;
+            stride *= type.dim(i);
+        }
+        // the input stride of each output dimension, walked in the output's row-major order
+        long[] walk = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            walk[i] = inStrides[(int) order[i]];
+        }
+        ByteBuffer source = tensor.data();
+        HostTensor result = HostTensor.allocate(permuted);
+        ByteBuffer target = result.data();
+        long[] index = new long[rank];
+        long offset = 0;
+        byte[] element = new byte[elementSize];
+        for (long written = 0, count = type.elementCount(); written < count; written++) {
+            int at = (int) (written * elementSize);
+            switch (elementSize) {
+                case 4 -> target.putInt(at, source.getInt((int) offset));
+                case 2 -> target.putShort(at, source.getShort((int) offset));
+                case 8 -> target.putLong(at, source.getLong((int) offset));
+                default -> target.put(at, source.get((int) offset, element), 0, elementSize);
+            }
+            for (int d = rank - 1; d >= 0; d--) {
+                offset += walk[d];
+                if (++index[d] < shape[d]) {
+                    break;
+                }
+                offset -= walk[d] * shape[d];
+                index[d] = 0;
+            }
+        }
+        return result;
+    }
+}
