@@ -128,7 +128,7 @@ public final class LoweringRegistry implements Lowerer, LoweringCoverage {
 
     @Override
     public Graph prepare(Graph graph, String backend) {
-        return ConvolutionKernelLayout.kernelsLast(graph);
+        return WeightLayout.forKernels(graph);
     }
 
     @Override

@@ -15,28 +15,40 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Stores convolution weights kernel-last: {@code [kernel..., in, out]} instead of PyTorch's {@code [out, in,
- * kernel...]}, with an {@code aten::permute} node that gives the convolution the layout it expects.
+ * Stores weights in the layout the matrix kernels take, with an {@code aten::permute} node that gives the op
+ * PyTorch's layout back: convolution weights kernel-last ({@code [kernel..., in, out]} for PyTorch's {@code [out,
+ * in, kernel...]}), linear weights {@code [in, out]} for {@code [out, in]}.
  *
- * <p>Why: XLA's CPU kernels take the kernel as {@code [kernel..., in, out]}. With PyTorch's layout in the
- * program's signature, every run transposed every weight first; stored kernel-last, the permute and XLA's
- * transpose cancel and the weights go to the kernels as they are. Measured on 2 cores, the same programs with
- * and without: MobileNetV2 (0.25 width, 64x64) 35% faster at batch 1 and at batch 32, ResNet-18 (16 wide)
- * 10-25% faster at batch 1.
+ * <p>Why: XLA's CPU kernels take a convolution's kernel as {@code [kernel..., in, out]} and a product's right
+ * operand as {@code [in, out]}. With PyTorch's layouts in the program's signature, every run transposed every
+ * weight first, or ran a slower transposed product; stored this way, the permute and XLA's transpose cancel.
+ * Measured on 2 cores, the same programs with and without: MobileNetV2 (0.25 width, 64x64) 35% faster at batch
+ * 1 and 32, ResNet-18 (16 wide) 10-25% faster at batch 1, the BERT fixture 26% faster at batch 1 and 13% at 32.
  */
-final class ConvolutionKernelLayout {
+final class WeightLayout {
     /** The convolutions whose second input is the weight {@code [out, in / groups, kernel...]}. */
     private static final Set<String> CONVOLUTIONS = Set.of("aten::convolution", "aten::_convolution", "aten::conv1d", "aten::conv2d",
             "aten::conv3d", "aten::conv1d.padding", "aten::conv2d.padding", "aten::conv3d.padding");
+    /** The products whose second input is the weight {@code [out, in]}. */
+    private static final Set<String> LINEAR = Set.of("aten::linear");
 
-    private ConvolutionKernelLayout() {
+    private WeightLayout() {
     }
 
-    /** The graph with each weight that only plain convolutions read stored kernel-last; the graph itself when none is. */
-    static Graph kernelsLast(Graph graph) {
+    /** Whether input {@code index} of {@code node} is a weight this class stores in another layout. */
+    private static boolean isWeightInput(Node node, int index) {
+        return index == 1 && (LINEAR.contains(node.op()) && node.input(1).type().rank() == 2
+                || CONVOLUTIONS.contains(node.op()) && !node.boolAttr("transposed", false) && node.input(1).type().rank() >= 3);
+    }
+
+    /**
+     * The graph with each weight that only convolutions and linear layers read stored as their kernels take it;
+     * the graph itself when there is none.
+     */
+    static Graph forKernels(Graph graph) {
         Map<String, Constant> parameters = new HashMap<>();
         for (Constant constant : graph.constants()) {
-            if (constant.kind() == Constant.Kind.PARAMETER && constant.value().type().rank() >= 3) {
+            if (constant.kind() == Constant.Kind.PARAMETER) {
                 parameters.put(constant.value().name(), constant);
             }
         }
@@ -45,7 +57,7 @@ final class ConvolutionKernelLayout {
         for (Node node : graph.nodes()) {
             for (int i = 0; i < node.inputs().size(); i++) {
                 String name = node.inputs().get(i).name();
-                if (i == 1 && CONVOLUTIONS.contains(node.op()) && !node.boolAttr("transposed", false)) {
+                if (isWeightInput(node, i)) {
                     kernels.add(name);
                 } else {
                     otherUses.add(name);
@@ -69,24 +81,24 @@ final class ConvolutionKernelLayout {
                 continue;
             }
             int rank = constant.value().type().rank();
-            long[] toKernelLast = new long[rank];
+            long[] toStored = new long[rank];
             long[] back = new long[rank];
             for (int i = 0; i < rank - 2; i++) {
-                toKernelLast[i] = i + 2;
+                toStored[i] = i + 2;
             }
-            toKernelLast[rank - 2] = 1;
-            toKernelLast[rank - 1] = 0;
+            toStored[rank - 2] = 1;
+            toStored[rank - 1] = 0;
             for (int i = 0; i < rank; i++) {
-                back[(int) toKernelLast[i]] = i;
+                back[(int) toStored[i]] = i;
             }
-            HostTensor stored = permute(constant.data(), toKernelLast);
-            String name = constant.value().name() + "_kernel_last";
+            HostTensor stored = permute(constant.data(), toStored);
+            String name = constant.value().name() + "_for_kernels";
             while (!taken.add(name)) {
                 name = name + "_";
             }
             Value storedValue = new Value(name, stored.type());
             constants.add(new Constant(storedValue, stored, Constant.Kind.PARAMETER));
-            // the permute defines the original value, so every convolution reading it stays as it was
+            // the permute defines the original value, so every op reading it stays as it was
             restores.add(new Node("aten::permute", List.of(storedValue), List.of(constant.value()), Map.of("dims", back), null));
         }
         List<Node> nodes = new ArrayList<>(restores);

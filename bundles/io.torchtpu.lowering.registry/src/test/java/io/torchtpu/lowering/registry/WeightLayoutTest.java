@@ -15,7 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ConvolutionKernelLayoutTest {
+class WeightLayoutTest {
     private static HostTensor counting(long... shape) {
         HostTensor tensor = HostTensor.allocate(TensorType.of(DType.F32, shape));
         ByteBuffer data = tensor.data();
@@ -28,7 +28,7 @@ class ConvolutionKernelLayoutTest {
     @Test
     void permuteMovesEveryElementToItsPermutedIndex() {
         HostTensor tensor = counting(2, 3, 4);
-        HostTensor permuted = ConvolutionKernelLayout.permute(tensor, new long[] {2, 0, 1});
+        HostTensor permuted = WeightLayout.permute(tensor, new long[] {2, 0, 1});
         assertArrayEquals(new long[] {4, 2, 3}, permuted.type().shape());
         float[] values = permuted.toFloatArray();
         for (int a = 0; a < 4; a++) {
@@ -43,7 +43,7 @@ class ConvolutionKernelLayoutTest {
         for (int i = 0; i < 6; i++) {
             halves.data().putShort(i * 2, (short) i);
         }
-        HostTensor transposed = ConvolutionKernelLayout.permute(halves, new long[] {1, 0});
+        HostTensor transposed = WeightLayout.permute(halves, new long[] {1, 0});
         short[] expected = {0, 3, 1, 4, 2, 5};
         for (int i = 0; i < 6; i++) {
             assertEquals(expected[i], transposed.data().getShort(i * 2));
@@ -59,9 +59,9 @@ class ConvolutionKernelLayoutTest {
         Value y = builder.op("aten::conv2d", x, w).attr("padding", List.of(1L, 1L)).output(TensorType.of(DType.F32, 1, 4, 8, 9));
         Graph graph = builder.output(y).build();
 
-        Graph prepared = ConvolutionKernelLayout.kernelsLast(graph);
+        Graph prepared = WeightLayout.forKernels(graph);
         Graph.Constant stored = prepared.constants().get(0);
-        assertEquals("w_kernel_last", stored.value().name());
+        assertEquals("w_for_kernels", stored.value().name());
         assertArrayEquals(new long[] {3, 2, 3, 4}, stored.value().type().shape());
         assertEquals(Graph.Constant.Kind.PARAMETER, stored.kind());
         Node restore = prepared.nodes().get(0);
@@ -75,6 +75,21 @@ class ConvolutionKernelLayoutTest {
     }
 
     @Test
+    void aLinearWeightIsStoredInByOut() {
+        GraphBuilder builder = new GraphBuilder("linear");
+        Value x = builder.input("x", TensorType.of(DType.F32, 2, 3));
+        Value w = builder.parameter("w", counting(4, 3));
+        Value b = builder.parameter("b", counting(4));
+        Value y = builder.op("aten::linear", x, w, b).output(TensorType.of(DType.F32, 2, 4));
+        Graph prepared = WeightLayout.forKernels(builder.output(y).build());
+        Graph.Constant stored = prepared.constants().get(0);
+        assertArrayEquals(new long[] {3, 4}, stored.value().type().shape());
+        assertArrayEquals(new float[] {0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11}, stored.data().toFloatArray());
+        assertEquals(List.of(1L, 0L), prepared.nodes().get(0).intsAttr("dims"));
+        assertEquals(b, prepared.constants().get(1).value(), "the bias is read as it is");
+    }
+
+    @Test
     void weightsReadOtherwiseAndTransposedConvolutionsAreLeftAlone() {
         GraphBuilder builder = new GraphBuilder("mixed");
         Value x = builder.input("x", TensorType.of(DType.F32, 1, 2, 5, 5));
@@ -84,6 +99,6 @@ class ConvolutionKernelLayoutTest {
         Value up = builder.parameter("up", counting(2, 2, 3, 3));
         Value transposed = builder.op("aten::convolution", x, up).attr("transposed", true).output(TensorType.of(DType.F32, 1, 2, 7, 7));
         Graph graph = builder.output(conv, doubled, transposed).build();
-        assertSame(graph, ConvolutionKernelLayout.kernelsLast(graph));
+        assertSame(graph, WeightLayout.forKernels(graph));
     }
 }
