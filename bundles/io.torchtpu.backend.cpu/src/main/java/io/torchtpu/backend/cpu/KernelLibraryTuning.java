@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A CPU runtime that compiles each program with matrix products or convolutions twice, with and without the
  * YNNPACK kernels XLA's CPU backend uses for them by default, runs both in turns on zero-filled arguments held
- * on the device and keeps the faster; XLA's own only when it is clearly faster ({@link #REQUIRED_GAIN}).
+ * on the device and keeps the faster.
  *
  * <p>Why: neither wins everywhere. Measured with {@code torchtpu bench} on 2 cores: YNNPACK ran BERT's batch-1
  * products 2.4x faster than XLA's own (Eigen) kernels, Eigen its batch-32 products 11% faster, and ResNet-18
@@ -38,11 +38,6 @@ final class KernelLibraryTuning implements Runtime {
     private static final int TIMED_RUNS = 15;
     /** A slow program gets fewer timed runs within this, but at least three each. */
     private static final long TIMING_BUDGET_NANOS = 1_000_000_000L;
-    /**
-     * XLA's own kernels replace its default, YNNPACK, only when this much faster: the compile cache keeps the
-     * choice for good, and a choice made on noise cost GPT-2 at batch 1 a third of its speed.
-     */
-    static final double REQUIRED_GAIN = 0.05;
 
     private final Runtime runtime;
     private final String backendId;
@@ -84,7 +79,7 @@ final class KernelLibraryTuning implements Runtime {
             } finally {
                 arguments.forEach(DeviceBuffer::close);
             }
-            boolean keepYnn = eigenMillis > ynnMillis * (1 - REQUIRED_GAIN);
+            boolean keepYnn = ynnMillis <= eigenMillis;
             LOG.info("backend {}: a program ran in {} ms with XLA's YNNPACK kernels and in {} ms with its own: keeping {}",
                     backendId, String.format("%.3f", ynnMillis), String.format("%.3f", eigenMillis), keepYnn ? "YNNPACK" : "its own");
             Executable loser = keepYnn ? withoutYnn : withYnn;
@@ -110,7 +105,8 @@ final class KernelLibraryTuning implements Runtime {
 
     /**
      * The fastest run of each program after warm-up, their runs taken in turns so that whatever else the
-     * machine does meanwhile (the JIT compiling, another process) slows both alike.
+     * machine does meanwhile (the JIT compiling, another process) slows both alike: timed one after the other,
+     * a choice made on noise was cached for good and cost GPT-2 at batch 1 a third of its speed.
      */
     private static double[] fastestRunsMillis(Executable first, Executable second, List<DeviceBuffer> arguments) {
         List<HostTensor> none = List.of();
