@@ -241,6 +241,14 @@ final class ConvolutionOps {
         return order;
     }
 
+    /** A spatial-only vector widened to {@code [batch, spatial..., channels]}: {@code fill} on batch and channels. */
+    static long[] channelsLast(long[] spatial, long fill) {
+        long[] all = new long[spatial.length + 2];
+        Arrays.fill(all, fill);
+        System.arraycopy(spatial, 0, all, 1, spatial.length);
+        return all;
+    }
+
     /** The permutation back from {@code [batch, spatial..., channels]} to {@code [batch, channels, spatial...]}. */
     static long[] toChannelsFirst(int spatial) {
         long[] order = new long[spatial + 2];
@@ -261,13 +269,9 @@ final class ConvolutionOps {
         int spatial = g.spatial();
         HloValue channelsLast = b.transpose(input, toChannelsLast(spatial));
         long[] out = Arrays.copyOfRange(g.result().shape(), g.unbatched() ? 1 : 2, g.result().rank());
-        long[] low = new long[spatial + 2];
-        long[] high = new long[spatial + 2];
-        System.arraycopy(g.paddingLow(), 0, low, 1, spatial);
-        System.arraycopy(g.paddingHigh(), 0, high, 1, spatial);
-        HloValue padded = b.pad(channelsLast, b.constant(TensorType.of(input.dtype()), 0.0), low, high, new long[spatial + 2]);
-        long[] strides = ones(spatial + 2);
-        System.arraycopy(g.stride(), 0, strides, 1, spatial);
+        HloValue padded = b.pad(channelsLast, b.constant(TensorType.of(input.dtype()), 0.0), channelsLast(g.paddingLow(), 0),
+                channelsLast(g.paddingHigh(), 0), new long[spatial + 2]);
+        long[] strides = channelsLast(g.stride(), 1);
         long positions = Arrays.stream(kernel).reduce(1, (x, y) -> x * y);
         List<HloValue> windows = new ArrayList<>();
         for (long position = 0; position < positions; position++) {

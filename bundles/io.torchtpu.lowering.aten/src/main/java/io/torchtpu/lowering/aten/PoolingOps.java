@@ -138,17 +138,10 @@ final class PoolingOps {
             return slide(b, List.of(x), List.of(lowest), w, body).get(0);
         }
         HloValue channelsLast = b.transpose(x, ConvolutionOps.toChannelsLast(w.spatial()));
-        HloValue pooled = b.reduceWindow(List.of(channelsLast), List.of(lowest), channelsLast(w.kernel(), 1), channelsLast(w.stride(), 1), ones(rank), channelsLast(w.dilation(), 1), channelsLast(w.padding(), 0),
-                channelsLast(w.paddingHigh(), 0), body).get(0);
+        HloValue pooled = b.reduceWindow(List.of(channelsLast), List.of(lowest), ConvolutionOps.channelsLast(w.kernel(), 1),
+                ConvolutionOps.channelsLast(w.stride(), 1), ones(rank), ConvolutionOps.channelsLast(w.dilation(), 1),
+                ConvolutionOps.channelsLast(w.padding(), 0), ConvolutionOps.channelsLast(w.paddingHigh(), 0), body).get(0);
         return b.transpose(pooled, ConvolutionOps.toChannelsFirst(w.spatial()));
-    }
-
-    /** A spatial-only vector as {@code [batch, spatial..., channels]}: {@code fill} on batch and channels. */
-    private static long[] channelsLast(long[] spatial, long fill) {
-        long[] all = new long[spatial.length + 2];
-        Arrays.fill(all, fill);
-        System.arraycopy(spatial, 0, all, 1, spatial.length);
-        return all;
     }
 
     /**
