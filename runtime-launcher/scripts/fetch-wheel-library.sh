@@ -9,14 +9,12 @@
 #   TORCHTPU_CACHE  overrides ~/.cache/torchtpu
 
 CACHE="${TORCHTPU_CACHE:-$HOME/.cache/torchtpu}"
-DOWNLOADS="$CACHE/downloads"
 PLUGIN_DIR="$CACHE/plugins/$PKG_NAME-$PKG_VERSION"
 LIB="$PLUGIN_DIR/$(basename "$MEMBER")"
 STAMP="$LIB.sha256-of-wheel"
 STABLE="$CACHE/plugins/$STABLE_NAME"
 
 die() { echo "$TOOL: $*" >&2; exit 1; }
-sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) ;;
@@ -37,29 +35,11 @@ if [[ -f "$LIB" && -f "$STAMP" && "$(cat "$STAMP")" == "$WHEEL_SHA256" ]]; then
   exit 0
 fi
 
-command -v python3 >/dev/null || die "python3 (with pip) is needed to download $PKG_NAME==$PKG_VERSION"
-mkdir -p "$DOWNLOADS" "$PLUGIN_DIR"
+mkdir -p "$PLUGIN_DIR"
+source "$(dirname "${BASH_SOURCE[0]}")/download-wheel.sh"
+download_wheel "$TOOL" "$PKG_NAME" "$PKG_VERSION" "$WHEEL" "$WHEEL_SHA256" "${PIP_TAGS[@]}" || exit 1
 
-if [[ ! -f "$DOWNLOADS/$WHEEL" || "$(sha_of "$DOWNLOADS/$WHEEL")" != "$WHEEL_SHA256" ]]; then
-  rm -f "$DOWNLOADS/$WHEEL"
-  tmp="$(mktemp -d "$DOWNLOADS/.pip.XXXXXX")"
-  trap 'rm -rf "$tmp"' EXIT
-  echo "$TOOL: downloading $PKG_NAME==$PKG_VERSION${SIZE_NOTE:+ ($SIZE_NOTE)} from PyPI ..." >&2
-  # the platform and Python tags select the pinned file whatever python3 runs this
-  python3 -m pip download --no-deps --only-binary=:all: --disable-pip-version-check "${PIP_TAGS[@]}" \
-      -d "$tmp" "$PKG_NAME==$PKG_VERSION" >&2 \
-    || die "pip download of $PKG_NAME==$PKG_VERSION failed (is PyPI reachable?)"
-  [[ -f "$tmp/$WHEEL" ]] || die "pip did not produce the pinned file $WHEEL (got: $(ls "$tmp"))"
-  mv "$tmp/$WHEEL" "$DOWNLOADS/$WHEEL"
-fi
-
-actual="$(sha_of "$DOWNLOADS/$WHEEL")"
-if [[ "$actual" != "$WHEEL_SHA256" ]]; then
-  mv -f "$DOWNLOADS/$WHEEL" "$DOWNLOADS/$WHEEL.bad"
-  die "sha256 mismatch for $WHEEL: expected $WHEEL_SHA256, got $actual (moved aside to $WHEEL.bad)"
-fi
-
-python3 - "$DOWNLOADS/$WHEEL" "$MEMBER" "$LIB.tmp.$$" <<'PY'
+python3 - "$WHEEL_PATH" "$MEMBER" "$LIB.tmp.$$" <<'PY'
 import shutil, sys, zipfile
 wheel, member, out = sys.argv[1:]
 with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(out, "wb") as dst:

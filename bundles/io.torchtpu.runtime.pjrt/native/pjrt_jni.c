@@ -287,6 +287,54 @@ JNIFN(jobjectArray, pluginAttributes)(JNIEnv *env, jclass cls, jlong api) {
   return named_values(env, a.attributes, a.num_attributes);
 }
 
+/* The PJRT FFI extension's handler registration. pjrt_c_api.h declares the extension type but not its struct, and
+ * no registry package ships pjrt_c_api_ffi_extension.h, so the ABI of version 2 (XLA's
+ * PJRT_API_FFI_EXTENSION_VERSION 2, the pinned CPU plugin's) is written out here; struct_size guards the rest. */
+typedef struct {
+  size_t struct_size;
+  const char *target_name;
+  size_t target_name_size;
+  void *handler; /* an XLA_FFI_Handler* */
+  const char *platform_name;
+  size_t platform_name_size;
+  uint32_t traits;
+} ffi_register_handler_args;
+
+typedef struct {
+  PJRT_Extension_Base base;
+  void *type_id_register;
+  void *user_data_add;
+  PJRT_Error *(*register_handler)(ffi_register_handler_args *args);
+} ffi_extension;
+
+JNIFN(void, registerFfiHandler)(JNIEnv *env, jclass cls, jlong api, jstring jtarget, jstring jplatform, jlong handler) {
+  (void)cls;
+  const ffi_extension *ffi = NULL;
+  for (const PJRT_Extension_Base *e = API(api)->extension_start; e != NULL; e = e->next) {
+    if (e->type == PJRT_Extension_Type_FFI) ffi = (const ffi_extension *)e;
+  }
+  if (ffi == NULL || ffi->base.struct_size < sizeof(ffi_extension) || ffi->register_handler == NULL) {
+    throw_pjrt_code(env, PJRT_Error_Code_UNIMPLEMENTED, "this plugin cannot register FFI handlers (no PJRT FFI extension "
+                    "version 2)", strlen("this plugin cannot register FFI handlers (no PJRT FFI extension version 2)"));
+    return;
+  }
+  const char *target = (*env)->GetStringUTFChars(env, jtarget, NULL);
+  const char *platform = target != NULL ? (*env)->GetStringUTFChars(env, jplatform, NULL) : NULL;
+  if (platform != NULL) {
+    ffi_register_handler_args a;
+    memset(&a, 0, sizeof a);
+    a.struct_size = sizeof a;
+    a.target_name = target;
+    a.target_name_size = strlen(target);
+    a.handler = (void *)(intptr_t)handler;
+    a.platform_name = platform;
+    a.platform_name_size = strlen(platform);
+    check(env, API(api), ffi->register_handler(&a));
+    (*env)->ReleaseStringUTFChars(env, jplatform, platform);
+  }
+  if (target != NULL) (*env)->ReleaseStringUTFChars(env, jtarget, target);
+}
+
 /* getenv, which sees what setEnvironmentDefault set (System.getenv does not). */
 JNIFN(jstring, getEnvironment)(JNIEnv *env, jclass cls, jstring jname) {
   (void)cls;

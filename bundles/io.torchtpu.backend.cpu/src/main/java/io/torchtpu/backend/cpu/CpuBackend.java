@@ -44,8 +44,13 @@ public class CpuBackend implements Backend {
         String[] clientOptions() default {};
 
         @AttributeDefinition(description = "Compile each program with matrix products or convolutions twice, with and without "
-                + "XLA's YNNPACK kernels, and keep the faster (measured on zero-filled arguments at compile time).")
+                + "XLA's YNNPACK kernels, and a third time with its convolutions run by oneDNN where it has any, and keep the "
+                + "fastest (measured on zero-filled arguments at compile time).")
         boolean tuneKernelLibrary() default true;
+
+        @AttributeDefinition(description = "Path of oneDNN's libdnnl.so.3, whose convolutions the kernel library tuning also "
+                + "tries; empty for the one fetch-onednn.sh installed beside the default plugin, none for XLA's kernels only.")
+        String oneDnn() default "";
     }
 
     private final String id;
@@ -73,7 +78,9 @@ public class CpuBackend implements Backend {
         }
         PjrtClient client = plugin.initialize().createClient(options);
         this.runtime = new PjrtRuntime(client);
-        this.served = config.tuneKernelLibrary() ? new KernelLibraryTuning(runtime, id) : runtime;
+        OneDnnConvolutions oneDnn = !config.tuneKernelLibrary() || config.oneDnn().equals("none") ? null
+                : OneDnnConvolutions.register(plugin, config.oneDnn().isBlank() ? null : Path.of(config.oneDnn()), id).orElse(null);
+        this.served = config.tuneKernelLibrary() ? new KernelLibraryTuning(runtime, id, oneDnn) : runtime;
         LOG.info("backend {}: {} {} with {} device(s) from {}", id, client.platformName(), client.platformVersion(),
                 client.addressableDevices().size(), plugin.path());
     }

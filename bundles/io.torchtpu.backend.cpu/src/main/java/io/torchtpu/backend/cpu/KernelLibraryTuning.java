@@ -7,6 +7,7 @@ import io.torchtpu.api.HostTensor;
 import io.torchtpu.api.Runtime;
 import io.torchtpu.api.TensorType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,13 +16,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A CPU runtime that compiles each program with matrix products or convolutions twice, with and without the
- * YNNPACK kernels XLA's CPU backend uses for them by default, runs both in turns on zero-filled arguments held
- * on the device and keeps the faster.
+ * YNNPACK kernels XLA's CPU backend uses for them by default, and a third time with its convolutions run by
+ * oneDNN ({@link OneDnnConvolutions}) where it has any and oneDNN is there; it runs all in turns on
+ * zero-filled arguments held on the device and keeps the fastest.
  *
  * <p>Why: neither wins everywhere. Measured with {@code torchtpu bench} on 2 cores: YNNPACK ran BERT's batch-1
  * products 2.4x faster than XLA's own (Eigen) kernels, Eigen its batch-32 products 11% faster, and ResNet-18
- * and MobileNetV2 at batch 1 1.5x faster. The choice is one compile option, so it is made per program, once:
- * a compile cache stores the winner.
+ * and MobileNetV2 at batch 1 1.5x faster; oneDNN ran ResNet-18's narrow convolutions 2x faster than both. The
+ * choice is made per program, once: a compile cache stores the winner.
  */
 final class KernelLibraryTuning implements Runtime {
     private static final Logger LOG = LoggerFactory.getLogger(KernelLibraryTuning.class);
@@ -41,10 +43,13 @@ final class KernelLibraryTuning implements Runtime {
 
     private final Runtime runtime;
     private final String backendId;
+    /** oneDNN's convolutions, a third candidate for programs with convolutions; null when oneDNN is not there. */
+    private final OneDnnConvolutions oneDnn;
 
-    KernelLibraryTuning(Runtime runtime, String backendId) {
+    KernelLibraryTuning(Runtime runtime, String backendId, OneDnnConvolutions oneDnn) {
         this.runtime = runtime;
         this.backendId = backendId;
+        this.oneDnn = oneDnn;
     }
 
     /** Whether a program has the ops the kernel library choice concerns. */
@@ -53,45 +58,64 @@ final class KernelLibraryTuning implements Runtime {
                 && (stableHlo.contains("stablehlo.dot") || stableHlo.contains("stablehlo.convolution"));
     }
 
+    /** One way to compile a program: its text and options, named for the log. */
+    private record Candidate(String name, String stableHlo, Map<String, Object> options) {}
+
     @Override
     public Executable compile(String stableHlo, Map<String, Object> options) {
         Executable withYnn = runtime.compile(stableHlo, options);
         if (!worthTuning(stableHlo, options) || argumentBytes(withYnn) > MAX_ARGUMENT_BYTES) {
             return withYnn;
         }
-        Executable withoutYnn = null;
+        Map<String, Object> without = new LinkedHashMap<>(options);
+        without.put(YNN_OPTION, WITHOUT_YNN);
+        List<Candidate> others = new ArrayList<>();
+        others.add(new Candidate("XLA's own kernels", stableHlo, without));
+        String withOneDnn = oneDnn == null ? stableHlo : OneDnnConvolutions.rewrite(stableHlo);
+        if (withOneDnn != stableHlo) {
+            others.add(new Candidate("oneDNN's convolutions", withOneDnn, options));
+        }
+        List<String> names = new ArrayList<>(List.of("YNNPACK"));
+        List<Executable> executables = new ArrayList<>(List.of(withYnn));
         try {
-            Map<String, Object> without = new LinkedHashMap<>(options);
-            without.put(YNN_OPTION, WITHOUT_YNN);
-            withoutYnn = runtime.compile(stableHlo, without);
-            double ynnMillis;
-            double eigenMillis;
+            for (Candidate candidate : others) {
+                try {
+                    executables.add(runtime.compile(candidate.stableHlo(), candidate.options()));
+                    names.add(candidate.name());
+                } catch (RuntimeException e) {
+                    // a plugin that does not know the option, or a convolution the handler cannot take
+                    LOG.debug("backend {}: no compile with {}: {}", backendId, candidate.name(), e.getMessage());
+                }
+            }
+            if (executables.size() == 1) {
+                return withYnn;
+            }
+            double[] millis;
             List<DeviceBuffer> arguments = new ArrayList<>();
             try {
-                // on the device, as a served model's weights are: the copies in would add the same time to both
+                // on the device, as a served model's weights are: the copies in would add the same time to all
                 // and, for a large model, drown the difference in noise
                 for (TensorType type : withYnn.inputTypes()) {
                     arguments.add(runtime.upload(HostTensor.allocate(type)));
                 }
-                double[] fastest = fastestRunsMillis(withYnn, withoutYnn, arguments);
-                ynnMillis = fastest[0];
-                eigenMillis = fastest[1];
+                millis = fastestRunsMillis(executables, arguments);
             } finally {
                 arguments.forEach(DeviceBuffer::close);
             }
-            boolean keepYnn = ynnMillis <= eigenMillis;
-            LOG.info("backend {}: a program ran in {} ms with XLA's YNNPACK kernels and in {} ms with its own: keeping {}",
-                    backendId, String.format("%.3f", ynnMillis), String.format("%.3f", eigenMillis), keepYnn ? "YNNPACK" : "its own");
-            Executable loser = keepYnn ? withoutYnn : withYnn;
-            loser.close();
-            return keepYnn ? withYnn : withoutYnn;
-        } catch (RuntimeException e) {
-            // a plugin that does not know the option, or a run that fails on zeros: keep the default compile
-            LOG.debug("backend {}: kernel library tuning skipped: {}", backendId, e.getMessage());
-            if (withoutYnn != null) {
-                withoutYnn.close();
+            int best = 0;
+            StringBuilder timings = new StringBuilder();
+            for (int i = 0; i < millis.length; i++) {
+                best = millis[i] < millis[best] ? i : best;
+                timings.append(i == 0 ? "" : ", ").append(String.format("%.3f ms with %s", millis[i], names.get(i)));
             }
-            return withYnn;
+            LOG.info("backend {}: a program ran in {}: keeping {}", backendId, timings, names.get(best));
+            return executables.remove(best);
+        } catch (RuntimeException e) {
+            // a run that fails on zeros: keep the default compile
+            LOG.debug("backend {}: kernel library tuning skipped: {}", backendId, e.getMessage());
+            return executables.remove(0);
+        } finally {
+            executables.forEach(Executable::close);
         }
     }
 
@@ -105,31 +129,33 @@ final class KernelLibraryTuning implements Runtime {
 
     /**
      * The fastest run of each program after warm-up, their runs taken in turns so that whatever else the
-     * machine does meanwhile (the JIT compiling, another process) slows both alike: timed one after the other,
+     * machine does meanwhile (the JIT compiling, another process) slows all alike: timed one after the other,
      * a choice made on noise was cached for good and cost GPT-2 at batch 1 a third of its speed.
      */
-    private static double[] fastestRunsMillis(Executable first, Executable second, List<DeviceBuffer> arguments) {
+    private static double[] fastestRunsMillis(List<Executable> executables, List<DeviceBuffer> arguments) {
         List<HostTensor> none = List.of();
         List<HostTensor> outputs = new ArrayList<>();
-        for (TensorType type : first.outputTypes()) {
+        for (TensorType type : executables.get(0).outputTypes()) {
             outputs.add(HostTensor.allocate(type));
         }
+        int count = executables.size();
         for (int i = 0; i < WARMUP_RUNS; i++) {
-            first.run(none, arguments, outputs);
-            second.run(none, arguments, outputs);
+            for (Executable executable : executables) {
+                executable.run(none, arguments, outputs);
+            }
         }
-        long[] fastest = {Long.MAX_VALUE, Long.MAX_VALUE};
+        long[] fastest = new long[count];
+        Arrays.fill(fastest, Long.MAX_VALUE);
         long began = System.nanoTime();
         for (int i = 0; i < TIMED_RUNS && (i < 3 || System.nanoTime() - began < TIMING_BUDGET_NANOS); i++) {
-            Executable[] order = i % 2 == 0 ? new Executable[] {first, second} : new Executable[] {second, first};
-            for (Executable executable : order) {
+            for (int k = 0; k < count; k++) {
+                int which = (i + k) % count; // each round starts with the next program
                 long start = System.nanoTime();
-                executable.run(none, arguments, outputs);
-                int which = executable == first ? 0 : 1;
+                executables.get(which).run(none, arguments, outputs);
                 fastest[which] = Math.min(fastest[which], System.nanoTime() - start);
             }
         }
-        return new double[] {fastest[0] / 1e6, fastest[1] / 1e6};
+        return Arrays.stream(fastest).mapToDouble(nanos -> nanos / 1e6).toArray();
     }
 
     @Override
@@ -145,7 +171,7 @@ final class KernelLibraryTuning implements Runtime {
     /** The runtime's identity, marked: executables compiled with tuning are not those compiled without. */
     @Override
     public String identity() {
-        return runtime.identity() + " kernel-library-tuned";
+        return runtime.identity() + " kernel-library-tuned" + (oneDnn == null ? "" : " onednn-" + oneDnn.version());
     }
 
     @Override

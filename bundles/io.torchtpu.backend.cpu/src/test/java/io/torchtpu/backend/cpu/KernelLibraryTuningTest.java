@@ -40,7 +40,7 @@ class KernelLibraryTuningTest {
     @BeforeAll
     static void start() {
         runtime = new PjrtRuntime(PjrtPlugin.loadDefaultCpu().initialize().createClient(Map.of("asynchronous", false)));
-        tuning = new KernelLibraryTuning(runtime, "cpu-test");
+        tuning = new KernelLibraryTuning(runtime, "cpu-test", null);
     }
 
     @AfterAll

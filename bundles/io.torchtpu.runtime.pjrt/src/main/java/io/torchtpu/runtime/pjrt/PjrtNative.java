@@ -61,6 +61,7 @@ final class PjrtNative {
   static native int[] apiVersion(long api);
   static native void pluginInitialize(long api);
   static native Object[] pluginAttributes(long api);
+  static native void registerFfiHandler(long api, String target, String platform, long handler);
 
   // client
   static native long clientCreate(long api, String[] names, Object[] values);

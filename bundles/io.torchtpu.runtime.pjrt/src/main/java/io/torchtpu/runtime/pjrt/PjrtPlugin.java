@@ -170,6 +170,25 @@ public final class PjrtPlugin {
     return namedValues(PjrtNative.pluginAttributes(api));
   }
 
+  /**
+   * Registers a typed XLA FFI handler, so that programs compiled afterwards may call it with
+   * {@code stablehlo.custom_call @target} and {@code api_version = 4}. The handler is native code the caller
+   * loaded: a function pointer of type {@code XLA_FFI_Handler*}, kept for the life of the process.
+   *
+   * @param platform the XLA platform the handler runs on, such as {@code cpu}
+   * @throws PjrtException UNIMPLEMENTED when the plugin has no FFI extension, or with the plugin's message when
+   *     it refuses the handler (a second, different handler for the same target, an incompatible FFI version)
+   */
+  public void registerFfiHandler(String target, String platform, long handler) {
+    if (target == null || target.isBlank() || platform == null || platform.isBlank()) {
+      throw new IllegalArgumentException("an FFI handler needs a target name and a platform, not '" + target + "' and '" + platform + "'");
+    }
+    if (handler == 0) {
+      throw new IllegalArgumentException("FFI handler for " + target + ": the function address is 0");
+    }
+    PjrtNative.registerFfiHandler(api, target, platform, handler);
+  }
+
   /** Creates a client with no options. */
   public PjrtClient createClient() {
     return PjrtClient.create(this, Map.of());

@@ -1,0 +1,327 @@
+package io.torchtpu.backend.cpu;
+
+import io.torchtpu.runtime.pjrt.PjrtPlugin;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Convolutions run by oneDNN inside XLA: this class registers the FFI handler of {@code libtorchtpu_cpu_kernels}
+ * (native/onednn_convolution.c) with the CPU plugin and rewrites a program's f32 {@code stablehlo.convolution}
+ * ops into {@code stablehlo.custom_call}s of it.
+ *
+ * <p>Why: on narrow layers (16-64 channels) XLA's CPU convolution kernels ran at half oneDNN's speed; at batch
+ * 32 ResNet-18 lost 2x to libtorch for it (torchtpu bench). The rewrite keeps each convolution's logical
+ * shapes and fixes the physical layouts oneDNN runs fastest, channels last for activations and
+ * [spatial..., in, out] for weights; XLA's layout assignment carries those layouts to the ops around, so
+ * no transposes are added where the program has none. Whether the rewritten program is faster is measured,
+ * per program, by {@link KernelLibraryTuning}.
+ */
+final class OneDnnConvolutions {
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolutions.class);
+    static final String TARGET = "torchtpu.onednn.convolution";
+    static final String LIBRARY = "torchtpu_cpu_kernels";
+    /** The name fetch-onednn.sh gives oneDNN in the plugin cache. */
+    static final String ONEDNN_FILE = "libdnnl.so.3";
+    private static final Set<String> REGISTERED_PLUGINS = ConcurrentHashMap.newKeySet();
+
+    private static final Pattern CONVOLUTION = Pattern.compile(
+            "^(\\s*)(%[\\w.#:]+) = \"stablehlo\\.convolution\"\\((%[\\w.#:]+), (%[\\w.#:]+)\\) \\{(.*)\\} : "
+                    + "\\((tensor<[^>]*>), (tensor<[^>]*>)\\) -> (tensor<[^>]*>)\\s*$");
+    private static final Pattern DIMENSION_NUMBERS = Pattern.compile(
+            "dimension_numbers = #stablehlo\\.conv<\\[([^\\]]*)\\]x\\[([^\\]]*)\\]->\\[([^\\]]*)\\]>");
+    private static final Pattern PADDING = Pattern.compile("padding = dense<(\\[\\[[^>]*\\]\\]|-?\\d+)> : tensor<[^>]*>");
+    private static final Pattern TENSOR = Pattern.compile("tensor<((?:\\d+x)*)f32>");
+    private static final Pattern TRANSPOSE = Pattern.compile(
+            "^\\s*(%[\\w.#:]+) = \"stablehlo\\.transpose\"\\((%[\\w.#:]+)\\) \\{permutation = array<i64: ([\\d, ]+)>\\} : "
+                    + "\\((tensor<[^>]*>)\\) -> tensor<[^>]*>\\s*$");
+
+    /** A transpose the call can read through: its operand, that operand's type, and which operand dimension each result one is. */
+    private record Transpose(String operand, String operandType, int[] permutation) {}
+
+    private final String version;
+
+    private OneDnnConvolutions(String version) {
+        this.version = version;
+    }
+
+    /**
+     * Loads oneDNN and the handler and registers the handler with the plugin, or says why not (logged, not
+     * thrown: without oneDNN the backend runs convolutions with XLA's own kernels).
+     *
+     * @param oneDnn the oneDNN library; {@code null} for the one fetch-onednn.sh put beside the CPU plugin
+     */
+    static Optional<OneDnnConvolutions> register(PjrtPlugin plugin, Path oneDnn, String backendId) {
+        Path library = oneDnn != null ? oneDnn : PjrtPlugin.defaultCpuPluginPath().resolveSibling(ONEDNN_FILE);
+        try {
+            if (!Files.isRegularFile(library)) {
+                LOG.info("backend {}: convolutions run with XLA's kernels only: no oneDNN at {} "
+                        + "(runtime-launcher/scripts/fetch-onednn.sh installs it)", backendId, library);
+                return Optional.empty();
+            }
+            // loaded by path first, so that the handler library's dependency on libdnnl.so.3 finds it by soname
+            System.load(library.toAbsolutePath().toString());
+            System.loadLibrary(LIBRARY);
+            if (REGISTERED_PLUGINS.add(plugin.path().toString())) {
+                plugin.registerFfiHandler(TARGET, "cpu", handlerAddress());
+            }
+            String version = libraryVersion();
+            LOG.info("backend {}: oneDNN {} from {} can run convolutions", backendId, version, library);
+            return Optional.of(new OneDnnConvolutions(version));
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            LOG.warn("backend {}: convolutions run with XLA's kernels only: oneDNN at {} could not be used: {}", backendId, library,
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    String version() {
+        return version;
+    }
+
+    /** The program with each f32 convolution oneDNN can run made a call of the handler; the same string when none. */
+    static String rewrite(String stableHlo) {
+        if (!stableHlo.contains("\"stablehlo.convolution\"")) {
+            return stableHlo;
+        }
+        String[] lines = stableHlo.split("\n", -1);
+        boolean changed = false;
+        Map<String, Transpose> transposes = new HashMap<>();
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].contains("func.func")) {
+                transposes.clear(); // value names are per function
+            }
+            Matcher transpose = TRANSPOSE.matcher(lines[i]);
+            if (transpose.matches()) {
+                int[] permutation = Arrays.stream(transpose.group(3).split(",\\s*")).mapToInt(Integer::parseInt).toArray();
+                transposes.put(transpose.group(1), new Transpose(transpose.group(2), transpose.group(4), permutation));
+            }
+            String call = lines[i].contains("\"stablehlo.convolution\"") ? customCall(lines[i], transposes) : null;
+            if (call != null) {
+                lines[i] = call;
+                changed = true;
+            }
+        }
+        return changed ? String.join("\n", lines) : stableHlo;
+    }
+
+    static String customCall(String line) {
+        return customCall(line, Map.of());
+    }
+
+    /**
+     * The custom call that replaces one convolution line, or null when the convolution is not one oneDNN runs.
+     * An operand that is a transpose is read through: the call takes the transpose's operand with the
+     * dimension numbers mapped, as XLA folds transposes into its own convolutions. The weights need this: they
+     * are stored [spatial..., in, out] and transposed back to PyTorch's layout (WeightLayout), which XLA would
+     * otherwise copy on every run.
+     */
+    private static String customCall(String line, Map<String, Transpose> transposes) {
+        Matcher op = CONVOLUTION.matcher(line);
+        if (!op.matches()) {
+            return null;
+        }
+        String attributes = op.group(5);
+        long[] lhsShape = shape(op.group(6));
+        long[] rhsShape = shape(op.group(7));
+        long[] outShape = shape(op.group(8));
+        Matcher numbers = DIMENSION_NUMBERS.matcher(attributes);
+        if (lhsShape == null || rhsShape == null || outShape == null || !numbers.find()) {
+            return null;
+        }
+        int rank = lhsShape.length;
+        int spatial = rank - 2;
+        if (spatial < 1 || spatial > 3 || rhsShape.length != rank || outShape.length != rank) {
+            return null;
+        }
+        int[] lhsDims = dimensionOrder(numbers.group(1), 'b', 'f', spatial);
+        int[] rhsDims = dimensionOrder(numbers.group(2), 'o', 'i', spatial);
+        int[] outDims = dimensionOrder(numbers.group(3), 'b', 'f', spatial);
+        long[] strides = longArray(attributes, "window_strides", spatial, 1);
+        long[] lhsDilation = longArray(attributes, "lhs_dilation", spatial, 1);
+        long[] rhsDilation = longArray(attributes, "rhs_dilation", spatial, 1);
+        long[][] padding = padding(attributes, spatial);
+        long groups = scalar(attributes, "feature_group_count", 1);
+        long batchGroups = scalar(attributes, "batch_group_count", 1);
+        if (lhsDims == null || rhsDims == null || outDims == null || strides == null || lhsDilation == null || rhsDilation == null
+                || padding == null || groups < 1 || batchGroups != 1 || attributes.contains("window_reversal")
+                || Arrays.stream(lhsDilation).anyMatch(d -> d != 1) || Arrays.stream(padding[0]).anyMatch(p -> p < 0)
+                || Arrays.stream(padding[1]).anyMatch(p -> p < 0)) {
+            return null; // transposed (input-dilated), negatively padded or batch-grouped: XLA's own kernels run it
+        }
+        String lhs = op.group(3);
+        String lhsType = op.group(6);
+        String rhs = op.group(4);
+        String rhsType = op.group(7);
+        Transpose lhsTranspose = transposes.get(lhs);
+        if (lhsTranspose != null) {
+            lhs = lhsTranspose.operand();
+            lhsType = lhsTranspose.operandType();
+            lhsDims = through(lhsDims, lhsTranspose.permutation());
+        }
+        Transpose rhsTranspose = transposes.get(rhs);
+        if (rhsTranspose != null) {
+            rhs = rhsTranspose.operand();
+            rhsType = rhsTranspose.operandType();
+            rhsDims = through(rhsDims, rhsTranspose.permutation());
+        }
+        int[] lhsLayout = channelsLast(lhsDims);
+        int[] outLayout = channelsLast(outDims);
+        // [spatial..., in, out] from major to minor: out fastest, then in, then the spatial dimensions in reverse
+        int[] rhsLayout = new int[rank];
+        rhsLayout[0] = rhsDims[0];
+        rhsLayout[1] = rhsDims[1];
+        for (int s = 0; s < spatial; s++) {
+            rhsLayout[2 + s] = rhsDims[rank - 1 - s];
+        }
+        String config = "feature_group_count = " + groups + " : i64"
+                + ", lhs_dims = " + i64s(lhsDims) + ", lhs_layout = " + i64s(lhsLayout)
+                + ", out_dims = " + i64s(outDims) + ", out_layout = " + i64s(outLayout)
+                + ", padding_high = " + i64s(padding[1]) + ", padding_low = " + i64s(padding[0])
+                + ", rhs_dilation = " + i64s(rhsDilation) + ", rhs_dims = " + i64s(rhsDims) + ", rhs_layout = " + i64s(rhsLayout)
+                + ", window_strides = " + i64s(strides);
+        return op.group(1) + op.group(2) + " = \"stablehlo.custom_call\"(" + lhs + ", " + rhs + ") {"
+                + "api_version = 4 : i32, backend_config = {" + config + "}, call_target_name = \"" + TARGET + "\""
+                + ", operand_layouts = [" + layout(lhsLayout) + ", " + layout(rhsLayout) + "]"
+                + ", result_layouts = [" + layout(outLayout) + "]} : (" + lhsType + ", " + rhsType + ") -> " + op.group(8);
+    }
+
+    /** Dimension positions in a transpose's result, as positions in its operand. */
+    private static int[] through(int[] dims, int[] permutation) {
+        int[] mapped = new int[dims.length];
+        for (int k = 0; k < dims.length; k++) {
+            mapped[k] = permutation[dims[k]];
+        }
+        return mapped;
+    }
+
+    /** Minor-to-major order with the feature dimension fastest, then the spatial ones in reverse, batch slowest. */
+    private static int[] channelsLast(int[] dims) {
+        int rank = dims.length;
+        int[] layout = new int[rank];
+        layout[0] = dims[1];
+        for (int s = 0; s < rank - 2; s++) {
+            layout[1 + s] = dims[rank - 1 - s];
+        }
+        layout[rank - 1] = dims[0];
+        return layout;
+    }
+
+    /** [first, second, spatial 0, spatial 1, ...] positions from a dimension-numbers group such as "b, f, 0, 1". */
+    private static int[] dimensionOrder(String group, char first, char second, int spatial) {
+        String[] labels = group.split(",\\s*");
+        if (labels.length != spatial + 2) {
+            return null;
+        }
+        int[] order = new int[spatial + 2];
+        Arrays.fill(order, -1);
+        for (int position = 0; position < labels.length; position++) {
+            String label = labels[position].trim();
+            int slot;
+            if (label.equals(String.valueOf(first))) {
+                slot = 0;
+            } else if (label.equals(String.valueOf(second))) {
+                slot = 1;
+            } else if (label.matches("\\d+") && Integer.parseInt(label) < spatial) {
+                slot = 2 + Integer.parseInt(label);
+            } else {
+                return null;
+            }
+            if (order[slot] != -1) {
+                return null;
+            }
+            order[slot] = position;
+        }
+        return order;
+    }
+
+    private static long[] shape(String type) {
+        Matcher tensor = TENSOR.matcher(type);
+        if (!tensor.matches()) {
+            return null; // another element type, or a dynamic shape
+        }
+        String dims = tensor.group(1);
+        return dims.isEmpty() ? new long[0]
+                : Arrays.stream(dims.substring(0, dims.length() - 1).split("x")).mapToLong(Long::parseLong).toArray();
+    }
+
+    /** An {@code array<i64: ...>} attribute, the default for each element when it is absent, null when malformed. */
+    private static long[] longArray(String attributes, String name, int length, long absent) {
+        Matcher value = Pattern.compile("\\b" + name + " = array<i64(?:: ([-\\d, ]*))?>").matcher(attributes);
+        if (!value.find()) {
+            return attributes.contains(name + " =") ? null : filled(length, absent);
+        }
+        long[] values = value.group(1) == null ? new long[0]
+                : Arrays.stream(value.group(1).split(",\\s*")).mapToLong(v -> Long.parseLong(v.trim())).toArray();
+        return values.length == length ? values : null;
+    }
+
+    private static long scalar(String attributes, String name, long absent) {
+        Matcher value = Pattern.compile("\\b" + name + " = (-?\\d+) : i64").matcher(attributes);
+        return value.find() ? Long.parseLong(value.group(1)) : attributes.contains(name + " =") ? -1 : absent;
+    }
+
+    /** {low, high} per spatial dimension from {@code padding = dense<[[l, h], ...]>}; zeros when absent. */
+    private static long[][] padding(String attributes, int spatial) {
+        Matcher value = PADDING.matcher(attributes);
+        if (!value.find()) {
+            return attributes.contains("padding =") ? null : new long[][] {filled(spatial, 0), filled(spatial, 0)};
+        }
+        String text = value.group(1);
+        if (!text.startsWith("[")) {
+            long splat = Long.parseLong(text);
+            return new long[][] {filled(spatial, splat), filled(spatial, splat)};
+        }
+        long[] flat = Arrays.stream(text.replaceAll("[\\[\\]]", "").split(",\\s*")).mapToLong(v -> Long.parseLong(v.trim())).toArray();
+        if (flat.length != 2 * spatial) {
+            return null;
+        }
+        long[] low = new long[spatial];
+        long[] high = new long[spatial];
+        for (int s = 0; s < spatial; s++) {
+            low[s] = flat[2 * s];
+            high[s] = flat[2 * s + 1];
+        }
+        return new long[][] {low, high};
+    }
+
+    private static long[] filled(int length, long value) {
+        long[] values = new long[length];
+        Arrays.fill(values, value);
+        return values;
+    }
+
+    private static String i64s(int[] values) {
+        return "array<i64: " + IntStream.of(values).mapToObj(String::valueOf).collect(Collectors.joining(", ")) + ">";
+    }
+
+    private static String i64s(long[] values) {
+        List<String> parts = new ArrayList<>();
+        for (long v : values) {
+            parts.add(String.valueOf(v));
+        }
+        return "array<i64: " + String.join(", ", parts) + ">";
+    }
+
+    private static String layout(int[] minorToMajor) {
+        return "dense<[" + IntStream.of(minorToMajor).mapToObj(String::valueOf).collect(Collectors.joining(", ")) + "]> : tensor<"
+                + minorToMajor.length + "xindex>";
+    }
+
+    private static native long handlerAddress();
+
+    private static native String libraryVersion();
+}

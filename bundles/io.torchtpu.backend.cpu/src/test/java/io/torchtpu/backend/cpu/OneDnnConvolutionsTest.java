@@ -1,0 +1,183 @@
+package io.torchtpu.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.torchtpu.api.Executable;
+import io.torchtpu.api.HostTensor;
+import io.torchtpu.runtime.pjrt.PjrtPlugin;
+import io.torchtpu.runtime.pjrt.PjrtRuntime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * oneDNN's convolutions inside the real XLA CPU plugin: each rewritten program computes what XLA's own
+ * convolution computes for the same text (XLA's convolutions are checked against libtorch by the lowering
+ * tests), over layouts, strides, padding, dilation and groups.
+ */
+class OneDnnConvolutionsTest {
+    private static PjrtPlugin plugin;
+    private static PjrtRuntime runtime;
+
+    @BeforeAll
+    static void start() {
+        plugin = PjrtPlugin.loadDefaultCpu().initialize();
+        runtime = new PjrtRuntime(plugin.createClient(Map.of("asynchronous", false)));
+        assertTrue(OneDnnConvolutions.register(plugin, null, "cpu-test").isPresent(),
+                "oneDNN is installed by the build (fetch-onednn.sh) and must register");
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+    }
+
+    private static String convolution(String lhsType, String rhsType, String outType, String dims, String window, long groups) {
+        return "module @conv {\n"
+                + "  func.func public @main(%x: " + lhsType + ", %w: " + rhsType + ") -> " + outType + " {\n"
+                + "    %0 = \"stablehlo.convolution\"(%x, %w) {dimension_numbers = #stablehlo.conv<" + dims + ">, " + window
+                + ", feature_group_count = " + groups + " : i64, batch_group_count = 1 : i64} : (" + lhsType + ", " + rhsType + ") -> " + outType + "\n"
+                + "    %1 = stablehlo.add %0, %0 : " + outType + "\n"
+                + "    return %1 : " + outType + "\n"
+                + "  }\n"
+                + "}\n";
+    }
+
+    private static HostTensor random(long[] shape, long seed) {
+        Random random = new Random(seed);
+        float[] values = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return HostTensor.ofFloats(values, shape);
+    }
+
+    private static void assertSameOutputs(Executable reference, Executable candidate, HostTensor... inputs) {
+        float[] expected = reference.run(List.of(inputs)).get(0).toFloatArray();
+        float[] actual = candidate.run(List.of(inputs)).get(0).toFloatArray();
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4 * Math.max(1, Math.abs(expected[i])), "element " + i);
+        }
+    }
+
+    private static long[] shape(String type) {
+        String dims = type.substring("tensor<".length(), type.length() - "xf32>".length());
+        return Arrays.stream(dims.split("x")).mapToLong(Long::parseLong).toArray();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+        "NCHW 3x3 padded; tensor<2x16x9x9xf32>; tensor<24x16x3x3xf32>; tensor<2x24x9x9xf32>; [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; "
+                + "window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>, lhs_dilation = array<i64: 1, 1>, rhs_dilation = array<i64: 1, 1>; 1",
+        "NCHW 7x7 stride 2 uneven padding; tensor<3x3x20x18xf32>; tensor<8x3x7x7xf32>; tensor<3x8x10x9xf32>; [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; "
+                + "window_strides = array<i64: 2, 2>, padding = dense<[[3, 2], [3, 3]]> : tensor<2x2xi64>; 1",
+        "NHWC with HWIO weights, dilated; tensor<2x12x11x5xf32>; tensor<3x3x5x7xf32>; tensor<2x8x7x7xf32>; [b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f]; "
+                + "window_strides = array<i64: 1, 1>, padding = dense<[[0, 0], [0, 0]]> : tensor<2x2xi64>, rhs_dilation = array<i64: 2, 2>; 1",
+        "depthwise, stride 2; tensor<2x32x8x8xf32>; tensor<32x1x3x3xf32>; tensor<2x32x4x4xf32>; [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; "
+                + "window_strides = array<i64: 2, 2>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>; 32",
+        "two groups; tensor<1x8x6x6xf32>; tensor<12x4x1x1xf32>; tensor<1x12x6x6xf32>; [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; "
+                + "window_strides = array<i64: 1, 1>; 2",
+        "1-D; tensor<4x6x30xf32>; tensor<10x6x5xf32>; tensor<4x10x14xf32>; [b, f, 0]x[o, i, 0]->[b, f, 0]; "
+                + "window_strides = array<i64: 2>, padding = dense<[[1, 1]]> : tensor<1x2xi64>; 1",
+        "3-D; tensor<1x4x5x6x7xf32>; tensor<3x4x3x3x3xf32>; tensor<1x3x5x6x7xf32>; [b, f, 0, 1, 2]x[o, i, 0, 1, 2]->[b, f, 0, 1, 2]; "
+                + "window_strides = array<i64: 1, 1, 1>, padding = dense<1> : tensor<3x2xi64>; 1",
+    })
+    void computesWhatXlasConvolutionComputes(String name, String lhsType, String rhsType, String outType, String dims, String window,
+            long groups) {
+        String program = convolution(lhsType, rhsType, outType, dims, window, groups);
+        String rewritten = OneDnnConvolutions.rewrite(program);
+        assertNotEquals(program, rewritten, name + ": rewritten");
+        assertTrue(rewritten.contains("@main") && rewritten.contains("\"" + OneDnnConvolutions.TARGET + "\""), rewritten);
+        HostTensor x = random(shape(lhsType), 1);
+        HostTensor w = random(shape(rhsType), 2);
+        float[] expected;
+        float[] actual;
+        try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
+            expected = xla.run(List.of(x, w)).get(0).toFloatArray();
+            actual = oneDnn.run(List.of(x, w)).get(0).toFloatArray();
+        }
+        assertEquals(expected.length, actual.length);
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / Math.max(1, Math.abs(expected[i])));
+        }
+        assertTrue(worst < 1e-4, name + ": worst relative difference " + worst);
+    }
+
+    @Test
+    void readsThroughTransposedOperands() {
+        // weights stored [kh, kw, in, out] and activations NHWC, each transposed to PyTorch's layout before the convolution
+        String program = """
+                module @conv {
+                  func.func public @main(%x: tensor<2x9x9x16xf32>, %w: tensor<3x3x16x24xf32>) -> tensor<2x24x9x9xf32> {
+                    %0 = "stablehlo.transpose"(%x) {permutation = array<i64: 0, 3, 1, 2>} : (tensor<2x9x9x16xf32>) -> tensor<2x16x9x9xf32>
+                    %1 = "stablehlo.transpose"(%w) {permutation = array<i64: 3, 2, 0, 1>} : (tensor<3x3x16x24xf32>) -> tensor<24x16x3x3xf32>
+                    %2 = "stablehlo.convolution"(%0, %1) {dimension_numbers = #stablehlo.conv<[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]>, window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>, feature_group_count = 1 : i64, batch_group_count = 1 : i64} : (tensor<2x16x9x9xf32>, tensor<24x16x3x3xf32>) -> tensor<2x24x9x9xf32>
+                    return %2 : tensor<2x24x9x9xf32>
+                  }
+                }
+                """;
+        String rewritten = OneDnnConvolutions.rewrite(program);
+        assertTrue(rewritten.contains("\"stablehlo.custom_call\"(%x, %w)"), rewritten);
+        assertTrue(rewritten.contains("rhs_dims = array<i64: 3, 2, 0, 1>") && rewritten.contains("rhs_layout = array<i64: 3, 2, 1, 0>"),
+                "the weights are read in their stored, row-major layout: " + rewritten);
+        HostTensor x = random(new long[] {2, 9, 9, 16}, 5);
+        HostTensor w = random(new long[] {3, 3, 16, 24}, 6);
+        try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
+            assertSameOutputs(xla, oneDnn, x, w);
+        }
+    }
+
+    @Test
+    void leavesWhatItCannotRunToXla() {
+        String transposed = "    %0 = \"stablehlo.convolution\"(%x, %w) {dimension_numbers = #stablehlo.conv<[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]>, "
+                + "window_strides = array<i64: 1, 1>, lhs_dilation = array<i64: 2, 2>, feature_group_count = 1 : i64, batch_group_count = 1 : i64} "
+                + ": (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x5x5xf32>";
+        assertNull(OneDnnConvolutions.customCall(transposed), "input-dilated (transposed) convolution");
+        assertNull(OneDnnConvolutions.customCall(transposed.replace("lhs_dilation = array<i64: 2, 2>", "padding = dense<[[-1, 0], [0, 0]]> : tensor<2x2xi64>")),
+                "negative padding");
+        assertNull(OneDnnConvolutions.customCall(transposed.replace("lhs_dilation = array<i64: 2, 2>", "lhs_dilation = array<i64: 1, 1>")
+                .replace("f32", "bf16")), "bf16");
+        assertNotNull(OneDnnConvolutions.customCall(transposed.replace("lhs_dilation = array<i64: 2, 2>", "lhs_dilation = array<i64: 1, 1>")
+                .replace("tensor<1x3x5x5xf32>", "tensor<1x3x2x2xf32>")));
+        String noConvolution = "module @m {\n}\n";
+        assertSame(noConvolution, OneDnnConvolutions.rewrite(noConvolution));
+    }
+
+    @Test
+    void aHandlerWithoutAnAddressOrNameIsRefusedBeforeTheNativeCall() {
+        IllegalArgumentException noAddress = assertThrows(IllegalArgumentException.class,
+                () -> plugin.registerFfiHandler(OneDnnConvolutions.TARGET, "cpu", 0));
+        assertTrue(noAddress.getMessage().contains("the function address is 0"), noAddress.getMessage());
+        IllegalArgumentException noName = assertThrows(IllegalArgumentException.class, () -> plugin.registerFfiHandler(" ", "cpu", 1));
+        assertTrue(noName.getMessage().contains("needs a target name and a platform"), noName.getMessage());
+    }
+
+    @Test
+    void theTuningKeepsWhicheverCompileComputesTheSame() {
+        String program = convolution("tensor<8x16x16x16xf32>", "tensor<16x16x3x3xf32>", "tensor<8x16x16x16xf32>",
+                "[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]",
+                "window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>", 1);
+        OneDnnConvolutions oneDnn = OneDnnConvolutions.register(plugin, null, "cpu-test").orElseThrow();
+        KernelLibraryTuning tuning = new KernelLibraryTuning(runtime, "cpu-test", oneDnn);
+        assertTrue(tuning.identity().endsWith(" onednn-" + oneDnn.version()), tuning.identity());
+        HostTensor x = random(new long[] {8, 16, 16, 16}, 3);
+        HostTensor w = random(new long[] {16, 16, 3, 3}, 4);
+        try (Executable plain = runtime.compile(program, Map.of()); Executable tuned = tuning.compile(program, Map.of())) {
+            assertSameOutputs(plain, tuned, x, w);
+        }
+    }
+}
