@@ -88,7 +88,7 @@ final class KernelLibraryTuning implements Runtime {
                 }
             }
             if (executables.size() == 1) {
-                return withYnn;
+                return executables.remove(0); // out of the list the finally block closes
             }
             double[] millis;
             List<DeviceBuffer> arguments = new ArrayList<>();

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.torchtpu.api.Device;
+import io.torchtpu.api.DeviceBuffer;
 import io.torchtpu.api.Executable;
 import io.torchtpu.api.HostTensor;
+import io.torchtpu.api.Runtime;
 import io.torchtpu.runtime.pjrt.PjrtPlugin;
 import io.torchtpu.runtime.pjrt.PjrtRuntime;
 import java.util.List;
@@ -69,6 +72,29 @@ class KernelLibraryTuningTest {
         try (Executable add = tuning.compile(ADD, Map.of())) {
             HostTensor a = HostTensor.ofFloats(new float[] {1, 2, 3, 4}, 4);
             assertArrayEquals(new float[] {2, 4, 6, 8}, add.run(List.of(a, a)).get(0).toFloatArray());
+        }
+    }
+
+    @Test
+    void aPluginThatRefusesTheOptionGetsTheDefaultCompileStillOpen() {
+        // the real runtime, refusing the kernel library option as a plugin without it would
+        Runtime refusing = new Runtime() {
+            @Override public String platformName() { return runtime.platformName(); }
+            @Override public String platformVersion() { return runtime.platformVersion(); }
+            @Override public List<Device> devices() { return runtime.devices(); }
+            @Override public DeviceBuffer upload(HostTensor tensor) { return runtime.upload(tensor); }
+            @Override public Executable deserialize(byte[] serialized) { return runtime.deserialize(serialized); }
+            @Override public Executable compile(String stableHlo, Map<String, Object> options) {
+                if (options.containsKey(KernelLibraryTuning.YNN_OPTION)) {
+                    throw new IllegalArgumentException("unknown compile option " + KernelLibraryTuning.YNN_OPTION);
+                }
+                return runtime.compile(stableHlo, options);
+            }
+        };
+        HostTensor lhs = HostTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        HostTensor rhs = HostTensor.ofFloats(new float[] {1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1}, 3, 4);
+        try (Executable kept = new KernelLibraryTuning(refusing, "cpu-test", null).compile(MATMUL, Map.of())) {
+            assertArrayEquals(new float[] {1, 2, 3, 6, 4, 5, 6, 15}, kept.run(List.of(lhs, rhs)).get(0).toFloatArray());
         }
     }
 
