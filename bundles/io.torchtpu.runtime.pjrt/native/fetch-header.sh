@@ -19,7 +19,6 @@ HEADER_SHA256="c85bb95cb1743c2a353a555b3ab35f065e5f17007c7f182ad68d23754950235c"
 # ------------------------------------------------------------------------------
 
 CACHE="${TORCHTPU_CACHE:-$HOME/.cache/torchtpu}"
-DOWNLOADS="$CACHE/downloads"
 INC="$CACHE/include/$PKG_NAME-$PKG_VERSION"
 HDR="$INC/xla/pjrt/c/pjrt_c_api.h"
 
@@ -27,26 +26,11 @@ die() { echo "fetch-header: $*" >&2; exit 1; }
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 if [[ ! -f "$HDR" || "$(sha_of "$HDR")" != "$HEADER_SHA256" ]]; then
-  command -v python3 >/dev/null || die "python3 (with pip) is needed to download $PKG_NAME==$PKG_VERSION"
-  mkdir -p "$DOWNLOADS" "$(dirname "$HDR")"
-  if [[ ! -f "$DOWNLOADS/$WHEEL" || "$(sha_of "$DOWNLOADS/$WHEEL")" != "$WHEEL_SHA256" ]]; then
-    rm -f "$DOWNLOADS/$WHEEL"
-    tmp="$(mktemp -d "$DOWNLOADS/.pip.XXXXXX")"
-    trap 'rm -rf "$tmp"' EXIT
-    echo "fetch-header: downloading $PKG_NAME==$PKG_VERSION from PyPI ..." >&2
-    python3 -m pip download --no-deps --only-binary=:all: --disable-pip-version-check \
-        --platform manylinux_2_27_x86_64 --python-version 3 --implementation py \
-        -d "$tmp" "$PKG_NAME==$PKG_VERSION" >&2 \
-      || die "pip download of $PKG_NAME==$PKG_VERSION failed (is PyPI reachable?)"
-    [[ -f "$tmp/$WHEEL" ]] || die "pip did not produce the pinned file $WHEEL (got: $(ls "$tmp"))"
-    mv "$tmp/$WHEEL" "$DOWNLOADS/$WHEEL"
-  fi
-  actual="$(sha_of "$DOWNLOADS/$WHEEL")"
-  if [[ "$actual" != "$WHEEL_SHA256" ]]; then
-    mv -f "$DOWNLOADS/$WHEEL" "$DOWNLOADS/$WHEEL.bad"
-    die "sha256 mismatch for $WHEEL: expected $WHEEL_SHA256, got $actual (moved aside to $WHEEL.bad)"
-  fi
-  python3 - "$DOWNLOADS/$WHEEL" "$MEMBER" "$HDR.tmp.$$" <<'PY'
+  mkdir -p "$(dirname "$HDR")"
+  source "$(dirname "$0")/../../../runtime-launcher/scripts/download-wheel.sh"
+  download_wheel fetch-header "$PKG_NAME" "$PKG_VERSION" "$WHEEL" "$WHEEL_SHA256" \
+      --platform manylinux_2_27_x86_64 --python-version 3 --implementation py || exit 1
+  python3 - "$WHEEL_PATH" "$MEMBER" "$HDR.tmp.$$" <<'PY'
 import sys, zipfile
 wheel, member, out = sys.argv[1:]
 with zipfile.ZipFile(wheel) as z:

@@ -314,8 +314,8 @@ JNIFN(void, registerFfiHandler)(JNIEnv *env, jclass cls, jlong api, jstring jtar
     if (e->type == PJRT_Extension_Type_FFI) ffi = (const ffi_extension *)e;
   }
   if (ffi == NULL || ffi->base.struct_size < sizeof(ffi_extension) || ffi->register_handler == NULL) {
-    throw_pjrt_code(env, PJRT_Error_Code_UNIMPLEMENTED, "this plugin cannot register FFI handlers (no PJRT FFI extension "
-                    "version 2)", strlen("this plugin cannot register FFI handlers (no PJRT FFI extension version 2)"));
+    static const char missing[] = "this plugin cannot register FFI handlers (no PJRT FFI extension version 2)";
+    throw_pjrt_code(env, PJRT_Error_Code_UNIMPLEMENTED, missing, sizeof missing - 1);
     return;
   }
   const char *target = (*env)->GetStringUTFChars(env, jtarget, NULL);

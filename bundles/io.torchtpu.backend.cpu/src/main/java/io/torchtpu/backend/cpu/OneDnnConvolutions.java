@@ -3,10 +3,8 @@ package io.torchtpu.backend.cpu;
 import io.torchtpu.runtime.pjrt.PjrtPlugin;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -15,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -305,20 +304,19 @@ final class OneDnnConvolutions {
     }
 
     private static String i64s(int[] values) {
-        return "array<i64: " + IntStream.of(values).mapToObj(String::valueOf).collect(Collectors.joining(", ")) + ">";
+        return "array<i64: " + joined(values) + ">";
     }
 
     private static String i64s(long[] values) {
-        List<String> parts = new ArrayList<>();
-        for (long v : values) {
-            parts.add(String.valueOf(v));
-        }
-        return "array<i64: " + String.join(", ", parts) + ">";
+        return "array<i64: " + LongStream.of(values).mapToObj(String::valueOf).collect(Collectors.joining(", ")) + ">";
     }
 
     private static String layout(int[] minorToMajor) {
-        return "dense<[" + IntStream.of(minorToMajor).mapToObj(String::valueOf).collect(Collectors.joining(", ")) + "]> : tensor<"
-                + minorToMajor.length + "xindex>";
+        return "dense<[" + joined(minorToMajor) + "]> : tensor<" + minorToMajor.length + "xindex>";
+    }
+
+    private static String joined(int[] values) {
+        return IntStream.of(values).mapToObj(String::valueOf).collect(Collectors.joining(", "));
     }
 
     private static native long handlerAddress();
