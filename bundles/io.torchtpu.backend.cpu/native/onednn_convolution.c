@@ -6,15 +6,16 @@
  * rewrites a program's convolutions into calls of this handler (OneDnnConvolutions.java) and keeps the
  * rewritten program only where it measures faster.
  *
- * The call: operands lhs and rhs, one result, all f32, with the physical layouts the rewrite fixed
- * (operand_layouts / result_layouts) repeated as attributes, so that any layout XLA is told to use is one
- * this handler reads correctly. Attributes (all i64):
+ * The call: operands lhs, rhs and optionally a bias (one per output feature), one result, all f32, with the
+ * physical layouts the rewrite fixed (operand_layouts / result_layouts) repeated as attributes, so that any
+ * layout XLA is told to use is one this handler reads correctly. Attributes (all i64):
  *   lhs_dims [batch, feature, spatial...]   positions of those dimensions in the lhs shape
  *   rhs_dims [output feature, input feature, spatial...]
  *   out_dims [batch, feature, spatial...]
  *   lhs_layout, rhs_layout, out_layout      minor-to-major orders
  *   window_strides, padding_low, padding_high, rhs_dilation   one per spatial dimension
  *   feature_group_count                     a scalar
+ *   relu                                    a scalar, 1 to apply ReLU after the bias (optional, default 0)
  *
  * Each distinct convolution gets one oneDNN primitive, made on its first run and kept for the process: a
  * primitive is just-in-time compiled code, costly to make and cheap to run.
@@ -38,6 +39,8 @@
 typedef struct {
   int spatial;
   int weight_rank;
+  int has_bias;
+  int relu;
   /* oneDNN's fixed-size dims arrays, though a convolution uses at most MAX_RANK + 1 entries of each */
   dnnl_dims_t src_dims, src_strides, weight_dims, weight_strides, dst_dims, dst_strides;
   dnnl_dims_t strides, dilation, pad_low, pad_high;
@@ -46,7 +49,7 @@ typedef struct {
 typedef struct cached_primitive {
   conv_key key;
   dnnl_primitive_t primitive;
-  dnnl_memory_desc_t src, weights, dst;
+  dnnl_memory_desc_t src, weights, bias, dst;
   struct cached_primitive *next;
 } cached_primitive;
 
@@ -121,9 +124,11 @@ static int answered_metadata_query(XLA_FFI_CallFrame *frame) {
 }
 
 static XLA_FFI_Error *describe(const XLA_FFI_CallFrame *frame, conv_key *key) {
-  if (frame->args.size != 2 || frame->rets.size != 1 || frame->args.types[0] != XLA_FFI_ArgType_BUFFER
-      || frame->args.types[1] != XLA_FFI_ArgType_BUFFER || frame->rets.types[0] != XLA_FFI_RetType_BUFFER) {
-    return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "expects two operand buffers and one result buffer");
+  int has_bias = frame->args.size == 3;
+  if ((frame->args.size != 2 && !has_bias) || frame->rets.size != 1 || frame->args.types[0] != XLA_FFI_ArgType_BUFFER
+      || frame->args.types[1] != XLA_FFI_ArgType_BUFFER || (has_bias && frame->args.types[2] != XLA_FFI_ArgType_BUFFER)
+      || frame->rets.types[0] != XLA_FFI_RetType_BUFFER) {
+    return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "expects two or three operand buffers and one result buffer");
   }
   const XLA_FFI_Buffer *lhs = frame->args.args[0], *rhs = frame->args.args[1], *out = frame->rets.rets[0];
   if (lhs->dtype != XLA_FFI_DataType_F32 || rhs->dtype != XLA_FFI_DataType_F32 || out->dtype != XLA_FFI_DataType_F32) {
@@ -162,8 +167,20 @@ static XLA_FFI_Error *describe(const XLA_FFI_CallFrame *frame, conv_key *key) {
     return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "feature_group_count %lld does not divide %lld output features",
                    (long long)groups, (long long)out_features);
   }
+  if (has_bias) {
+    const XLA_FFI_Buffer *bias = frame->args.args[2];
+    if (bias->dtype != XLA_FFI_DataType_F32 || bias->rank != 1 || bias->dims[0] != out_features) {
+      return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "the bias must be f32[%lld]", (long long)out_features);
+    }
+  }
+  const XLA_FFI_Scalar *relu = attribute(frame, "relu", XLA_FFI_AttrType_SCALAR);
+  if (relu != NULL && relu->dtype != XLA_FFI_DataType_S64) {
+    return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "the relu attribute must be an i64");
+  }
   memset(key, 0, sizeof *key);
   key->spatial = spatial;
+  key->has_bias = has_bias;
+  key->relu = relu != NULL && *(const int64_t *)relu->value != 0;
   for (int64_t i = 0; i < rank; i++) {
     key->src_dims[i] = lhs->dims[lhs_dims[i]];
     key->src_strides[i] = lhs_strides[lhs_dims[i]];
@@ -221,15 +238,31 @@ static cached_primitive *primitive_for(const conv_key *key, dnnl_status_t *statu
     *step = "describing the weights";
     *status = dnnl_memory_desc_create_with_strides(&entry->weights, key->weight_rank, key->weight_dims, dnnl_f32, key->weight_strides);
   }
+  if (*status == dnnl_success && key->has_bias) {
+    *step = "describing the bias";
+    dnnl_dims_t bias_dims = {key->dst_dims[1]};
+    *status = dnnl_memory_desc_create_with_tag(&entry->bias, 1, bias_dims, dnnl_f32, dnnl_a);
+  }
   if (*status == dnnl_success) {
     *step = "describing the result";
     *status = dnnl_memory_desc_create_with_strides(&entry->dst, rank, key->dst_dims, dnnl_f32, key->dst_strides);
   }
+  dnnl_post_ops_t post_ops = NULL;
+  dnnl_primitive_attr_t attributes = NULL;
+  if (*status == dnnl_success && key->relu) {
+    *step = "adding ReLU";
+    *status = dnnl_post_ops_create(&post_ops);
+    if (*status == dnnl_success) *status = dnnl_post_ops_append_eltwise(post_ops, dnnl_eltwise_relu, 0.f, 0.f);
+    if (*status == dnnl_success) *status = dnnl_primitive_attr_create(&attributes);
+    if (*status == dnnl_success) *status = dnnl_primitive_attr_set_post_ops(attributes, post_ops);
+  }
   if (*status == dnnl_success) {
     *step = "choosing a convolution implementation";
     *status = dnnl_convolution_forward_primitive_desc_create(&descriptor, engine, dnnl_forward_inference, dnnl_convolution_direct,
-        entry->src, entry->weights, NULL, entry->dst, key->strides, key->dilation, key->pad_low, key->pad_high, NULL);
+        entry->src, entry->weights, entry->bias, entry->dst, key->strides, key->dilation, key->pad_low, key->pad_high, attributes);
   }
+  if (attributes != NULL) dnnl_primitive_attr_destroy(attributes);
+  if (post_ops != NULL) dnnl_post_ops_destroy(post_ops);
   if (*status == dnnl_success) {
     *step = "compiling the convolution";
     *status = dnnl_primitive_create(&entry->primitive, descriptor);
@@ -239,6 +272,7 @@ static cached_primitive *primitive_for(const conv_key *key, dnnl_status_t *statu
     if (entry != NULL) {
       if (entry->src) dnnl_memory_desc_destroy(entry->src);
       if (entry->weights) dnnl_memory_desc_destroy(entry->weights);
+      if (entry->bias) dnnl_memory_desc_destroy(entry->bias);
       if (entry->dst) dnnl_memory_desc_destroy(entry->dst);
       free(entry);
     }
@@ -271,17 +305,21 @@ static XLA_FFI_Error *onednn_convolution(XLA_FFI_CallFrame *frame) {
     return failure(frame, XLA_FFI_Error_Code_INTERNAL, "oneDNN could not make a stream (status %d)", (int)status);
   }
   const XLA_FFI_Buffer *lhs = frame->args.args[0], *rhs = frame->args.args[1], *out = frame->rets.rets[0];
-  dnnl_memory_t src = NULL, weights = NULL, dst = NULL;
+  dnnl_memory_t src = NULL, weights = NULL, bias = NULL, dst = NULL;
   status = dnnl_memory_create(&src, entry->src, engine, lhs->data);
   if (status == dnnl_success) status = dnnl_memory_create(&weights, entry->weights, engine, rhs->data);
+  if (status == dnnl_success && key.has_bias) {
+    status = dnnl_memory_create(&bias, entry->bias, engine, ((const XLA_FFI_Buffer *)frame->args.args[2])->data);
+  }
   if (status == dnnl_success) status = dnnl_memory_create(&dst, entry->dst, engine, out->data);
   if (status == dnnl_success) {
-    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
-    status = dnnl_primitive_execute(entry->primitive, thread_stream, 3, args);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_BIAS, bias}};
+    status = dnnl_primitive_execute(entry->primitive, thread_stream, key.has_bias ? 4 : 3, args);
     if (status == dnnl_success) status = dnnl_stream_wait(thread_stream);
   }
   if (src) dnnl_memory_destroy(src);
   if (weights) dnnl_memory_destroy(weights);
+  if (bias) dnnl_memory_destroy(bias);
   if (dst) dnnl_memory_destroy(dst);
   return status == dnnl_success ? NULL
       : failure(frame, XLA_FFI_Error_Code_INTERNAL, "oneDNN failed to run the convolution (status %d)", (int)status);

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -47,6 +48,23 @@ final class OneDnnConvolutions {
     private static final Pattern TRANSPOSE = Pattern.compile(
             "^\\s*(%[\\w.#:]+) = \"stablehlo\\.transpose\"\\((%[\\w.#:]+)\\) \\{permutation = array<i64: ([\\d, ]+)>\\} : "
                     + "\\((tensor<[^>]*>)\\) -> tensor<[^>]*>\\s*$");
+
+    private static final String NAME = "%[\\w.#:]+";
+    private static final Pattern VALUE = Pattern.compile(NAME);
+    private static final Pattern DEFINITION = Pattern.compile("^\\s*(" + NAME + ") = ");
+    private static final Pattern BINARY = Pattern.compile("^\\s*(" + NAME + ") = \"stablehlo\\.(add|maximum)\"\\((" + NAME + "), (" + NAME
+            + ")\\) : \\((tensor<[^>]*>), (tensor<[^>]*>)\\) -> (tensor<[^>]*>)\\s*$");
+    private static final Pattern BROADCAST = Pattern.compile("^\\s*(" + NAME + ") = \"stablehlo\\.broadcast_in_dim\"\\((" + NAME
+            + ")\\) \\{broadcast_dimensions = array<i64: (\\d+)>\\} : \\((tensor<(\\d+)xf32>)\\) -> tensor<[^>]*>\\s*$");
+    private static final Pattern ZEROS = Pattern.compile("^\\s*(" + NAME + ") = \"stablehlo\\.constant\"\\(\\) "
+            + "\\{value = dense<(?:0\\.0|0\\.000000e\\+00)> : tensor<[^>]*>\\} : \\(\\) -> tensor<[^>]*>\\s*$");
+
+    /**
+     * What the call also does after the convolution: add a per-feature bias, then maybe ReLU, so that the
+     * separate pass XLA would make over the result is not needed; {@code result} is the value the call then
+     * defines and {@code replaced} the lines it makes unnecessary.
+     */
+    private record Epilogue(String bias, String biasType, boolean relu, String result, List<Integer> replaced) {}
 
     /** A transpose the call can read through: its operand, that operand's type, and which operand dimension each result one is. */
     private record Transpose(String operand, String operandType, int[] permutation) {}
@@ -97,6 +115,7 @@ final class OneDnnConvolutions {
             return stableHlo;
         }
         String[] lines = stableHlo.split("\n", -1);
+        Uses uses = new Uses(lines);
         boolean changed = false;
         Map<String, Transpose> transposes = new HashMap<>();
         for (int i = 0; i < lines.length; i++) {
@@ -108,17 +127,106 @@ final class OneDnnConvolutions {
                 int[] permutation = Arrays.stream(transpose.group(3).split(",\\s*")).mapToInt(Integer::parseInt).toArray();
                 transposes.put(transpose.group(1), new Transpose(transpose.group(2), transpose.group(4), permutation));
             }
-            String call = lines[i].contains("\"stablehlo.convolution\"") ? customCall(lines[i], transposes) : null;
+            if (!lines[i].contains("\"stablehlo.convolution\"")) {
+                continue;
+            }
+            int at = i;
+            Epilogue[] found = new Epilogue[1];
+            String call = customCall(lines[i], transposes,
+                    (result, featureDim, features) -> found[0] = epilogue(lines, uses, at, result, featureDim, features));
             if (call != null) {
                 lines[i] = call;
+                if (found[0] != null) {
+                    found[0].replaced().forEach(replaced -> lines[replaced] = ""); // the call defines their results now
+                }
                 changed = true;
             }
         }
         return changed ? String.join("\n", lines) : stableHlo;
     }
 
+    /** Where each value of a function is defined and read. */
+    private static final class Uses {
+        private final int[] functionOf;
+        private final Map<String, Integer> definedAt = new HashMap<>();
+        private final Map<String, Integer> readCount = new HashMap<>();
+        private final Map<String, Integer> lastReader = new HashMap<>();
+
+        Uses(String[] lines) {
+            functionOf = new int[lines.length];
+            int function = 0;
+            for (int i = 0; i < lines.length; i++) {
+                if (lines[i].contains("func.func")) {
+                    function++; // value names are per function
+                }
+                functionOf[i] = function;
+                Matcher definition = DEFINITION.matcher(lines[i]);
+                int from = 0;
+                if (definition.find()) {
+                    definedAt.put(function + definition.group(1), i);
+                    from = definition.end();
+                }
+                Matcher value = VALUE.matcher(lines[i]);
+                while (value.find(from)) {
+                    String key = function + value.group();
+                    readCount.merge(key, 1, Integer::sum);
+                    lastReader.put(key, i);
+                    from = value.end();
+                }
+            }
+        }
+
+        /** The one line that reads {@code name} (in the function of {@code line}), or -1 when more or none do. */
+        int soleReader(int line, String name) {
+            String key = functionOf[line] + name;
+            return readCount.getOrDefault(key, 0) == 1 ? lastReader.get(key) : -1;
+        }
+
+        /** The line defining {@code name} (in the function of {@code line}), or -1 for an argument of the function. */
+        int definition(int line, String name) {
+            return definedAt.getOrDefault(functionOf[line] + name, -1);
+        }
+    }
+
+    /**
+     * The bias and ReLU that follow the convolution at {@code line}, when its result is read only by an
+     * {@code add} of a per-feature bias (a {@code broadcast_in_dim} of a vector defined before the
+     * convolution), itself read only, if at all, by a {@code maximum} with zeros.
+     */
+    private static Epilogue epilogue(String[] lines, Uses uses, int line, String result, int featureDim, long features) {
+        int addLine = uses.soleReader(line, result);
+        Matcher add = addLine < 0 ? null : BINARY.matcher(lines[addLine]);
+        if (add == null || !add.matches() || !add.group(2).equals("add")) {
+            return null;
+        }
+        String other = add.group(3).equals(result) ? add.group(4) : add.group(3);
+        int broadcastLine = uses.definition(line, other);
+        Matcher broadcast = broadcastLine < 0 ? null : BROADCAST.matcher(lines[broadcastLine]);
+        if (broadcast == null || !broadcast.matches() || Integer.parseInt(broadcast.group(3)) != featureDim
+                || Long.parseLong(broadcast.group(5)) != features || uses.definition(line, broadcast.group(2)) >= line) {
+            return null;
+        }
+        Epilogue withBias = new Epilogue(broadcast.group(2), broadcast.group(4), false, add.group(1), List.of(addLine));
+        int maximumLine = uses.soleReader(addLine, add.group(1));
+        Matcher maximum = maximumLine < 0 ? null : BINARY.matcher(lines[maximumLine]);
+        if (maximum == null || !maximum.matches() || !maximum.group(2).equals("maximum")) {
+            return withBias;
+        }
+        String zeros = maximum.group(3).equals(add.group(1)) ? maximum.group(4) : maximum.group(3);
+        int zerosLine = uses.definition(line, zeros);
+        if (zerosLine < 0 || !ZEROS.matcher(lines[zerosLine]).matches()) {
+            return withBias;
+        }
+        return new Epilogue(withBias.bias(), withBias.biasType(), true, maximum.group(1), List.of(addLine, maximumLine));
+    }
+
+    /** Finds what may follow a convolution: given its result, the position of its feature dimension and their count. */
+    private interface EpilogueFinder {
+        Epilogue find(String result, int featureDim, long features);
+    }
+
     static String customCall(String line) {
-        return customCall(line, Map.of());
+        return customCall(line, Map.of(), (result, featureDim, features) -> null);
     }
 
     /**
@@ -128,7 +236,7 @@ final class OneDnnConvolutions {
      * are stored [spatial..., in, out] and transposed back to PyTorch's layout (WeightLayout), which XLA would
      * otherwise copy on every run.
      */
-    private static String customCall(String line, Map<String, Transpose> transposes) {
+    private static String customCall(String line, Map<String, Transpose> transposes, EpilogueFinder epilogues) {
         Matcher op = CONVOLUTION.matcher(line);
         if (!op.matches()) {
             return null;
@@ -186,16 +294,28 @@ final class OneDnnConvolutions {
         for (int s = 0; s < spatial; s++) {
             rhsLayout[2 + s] = rhsDims[rank - 1 - s];
         }
+        Epilogue epilogue = epilogues.find(op.group(2), outDims[1], outShape[outDims[1]]);
         String config = "feature_group_count = " + groups + " : i64"
                 + ", lhs_dims = " + i64s(lhsDims) + ", lhs_layout = " + i64s(lhsLayout)
                 + ", out_dims = " + i64s(outDims) + ", out_layout = " + i64s(outLayout)
                 + ", padding_high = " + i64s(padding[1]) + ", padding_low = " + i64s(padding[0])
                 + ", rhs_dilation = " + i64s(rhsDilation) + ", rhs_dims = " + i64s(rhsDims) + ", rhs_layout = " + i64s(rhsLayout)
                 + ", window_strides = " + i64s(strides);
-        return op.group(1) + op.group(2) + " = \"stablehlo.custom_call\"(" + lhs + ", " + rhs + ") {"
+        String operands = lhs + ", " + rhs;
+        String operandTypes = lhsType + ", " + rhsType;
+        String operandLayouts = layout(lhsLayout) + ", " + layout(rhsLayout);
+        String result = op.group(2);
+        if (epilogue != null) {
+            operands += ", " + epilogue.bias();
+            operandTypes += ", " + epilogue.biasType();
+            operandLayouts += ", " + layout(new int[] {0});
+            result = epilogue.result();
+            config += ", relu = " + (epilogue.relu() ? 1 : 0) + " : i64";
+        }
+        return op.group(1) + result + " = \"stablehlo.custom_call\"(" + operands + ") {"
                 + "api_version = 4 : i32, backend_config = {" + config + "}, call_target_name = \"" + TARGET + "\""
-                + ", operand_layouts = [" + layout(lhsLayout) + ", " + layout(rhsLayout) + "]"
-                + ", result_layouts = [" + layout(outLayout) + "]} : (" + lhsType + ", " + rhsType + ") -> " + op.group(8);
+                + ", operand_layouts = [" + operandLayouts + "]"
+                + ", result_layouts = [" + layout(outLayout) + "]} : (" + operandTypes + ") -> " + op.group(8);
     }
 
     /** Dimension positions in a transpose's result, as positions in its operand. */

@@ -1,6 +1,7 @@
 package io.torchtpu.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -139,6 +140,54 @@ class OneDnnConvolutionsTest {
         try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
             assertSameOutputs(xla, oneDnn, x, w);
         }
+    }
+
+    private static final String BIAS_RELU = """
+            module @conv {
+              func.func public @main(%x: tensor<2x16x9x9xf32>, %w: tensor<3x3x16x24xf32>, %b: tensor<24xf32>) -> tensor<2x24x9x9xf32> {
+                %1 = "stablehlo.transpose"(%w) {permutation = array<i64: 3, 2, 0, 1>} : (tensor<3x3x16x24xf32>) -> tensor<24x16x3x3xf32>
+                %2 = "stablehlo.convolution"(%x, %1) {dimension_numbers = #stablehlo.conv<[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]>, window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>, feature_group_count = 1 : i64, batch_group_count = 1 : i64} : (tensor<2x16x9x9xf32>, tensor<24x16x3x3xf32>) -> tensor<2x24x9x9xf32>
+                %3 = "stablehlo.broadcast_in_dim"(%b) {broadcast_dimensions = array<i64: 1>} : (tensor<24xf32>) -> tensor<2x24x9x9xf32>
+                %4 = "stablehlo.add"(%2, %3) : (tensor<2x24x9x9xf32>, tensor<2x24x9x9xf32>) -> tensor<2x24x9x9xf32>
+                %5 = "stablehlo.constant"() {value = dense<0.0> : tensor<2x24x9x9xf32>} : () -> tensor<2x24x9x9xf32>
+                %6 = "stablehlo.maximum"(%4, %5) : (tensor<2x24x9x9xf32>, tensor<2x24x9x9xf32>) -> tensor<2x24x9x9xf32>
+                RETURN
+              }
+            }
+            """;
+
+    private void assertRewriteComputesTheSame(String program, String rewritten) {
+        HostTensor x = random(new long[] {2, 16, 9, 9}, 7);
+        HostTensor w = random(new long[] {3, 3, 16, 24}, 8);
+        HostTensor b = random(new long[] {24}, 9);
+        try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
+            assertSameOutputs(xla, oneDnn, x, w, b);
+        }
+    }
+
+    @Test
+    void takesOverTheBiasAndReluThatFollow() {
+        String program = BIAS_RELU.replace("RETURN", "return %6 : tensor<2x24x9x9xf32>");
+        String rewritten = OneDnnConvolutions.rewrite(program);
+        assertTrue(rewritten.contains("%6 = \"stablehlo.custom_call\"(%x, %w, %b)") && rewritten.contains("relu = 1 : i64"), rewritten);
+        assertFalse(rewritten.contains("stablehlo.maximum") || rewritten.contains("stablehlo.add"), rewritten);
+        assertRewriteComputesTheSame(program, rewritten);
+    }
+
+    /** What the call takes over when a value between the convolution and the ReLU is read elsewhere too. */
+    @ParameterizedTest(name = "{0} read elsewhere")
+    @CsvSource(delimiter = ';', value = {
+        "%4; %4 = \"stablehlo.custom_call\"(%x, %w, %b); relu = 0 : i64", // the biased sum: the call adds the bias, XLA the ReLU
+        "%2; %2 = \"stablehlo.custom_call\"(%x, %w); feature_group_count", // the convolution: XLA adds the bias too
+    })
+    void takesOverOnlyWhatNothingElseReads(String alsoRead, String call, String config) {
+        String program = BIAS_RELU.replace("RETURN", """
+                %7 = "stablehlo.add"(%6, ALSO) : (tensor<2x24x9x9xf32>, tensor<2x24x9x9xf32>) -> tensor<2x24x9x9xf32>
+                    return %7 : tensor<2x24x9x9xf32>""".replace("ALSO", alsoRead));
+        String rewritten = OneDnnConvolutions.rewrite(program);
+        assertTrue(rewritten.contains(call) && rewritten.contains(config) && rewritten.contains("stablehlo.maximum"), rewritten);
+        assertEquals(alsoRead.equals("%2"), !rewritten.contains("relu ="), rewritten);
+        assertRewriteComputesTheSame(program, rewritten);
     }
 
     @Test
