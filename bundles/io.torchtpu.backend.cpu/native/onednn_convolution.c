@@ -6,8 +6,8 @@
  * rewrites a program's convolutions into calls of this handler (OneDnnConvolutions.java) and keeps the
  * rewritten program only where it measures faster.
  *
- * The call: operands lhs, rhs and optionally a bias (one per output feature), one result, all f32, with the
- * physical layouts the rewrite fixed (operand_layouts / result_layouts) repeated as attributes, so that any
+ * The call: operands lhs, rhs, optionally a bias (one per output feature) and then optionally a residual (of
+ * the result's shape and layout, added after the bias), one result, all f32, with the physical layouts the rewrite fixed (operand_layouts / result_layouts) repeated as attributes, so that any
  * layout XLA is told to use is one this handler reads correctly. Attributes (all i64):
  *   lhs_dims [batch, feature, spatial...]   positions of those dimensions in the lhs shape
  *   rhs_dims [output feature, input feature, spatial...]
@@ -15,7 +15,7 @@
  *   lhs_layout, rhs_layout, out_layout      minor-to-major orders
  *   window_strides, padding_low, padding_high, rhs_dilation   one per spatial dimension
  *   feature_group_count                     a scalar
- *   relu                                    a scalar, 1 to apply ReLU after the bias (optional, default 0)
+ *   relu                                    a scalar, 1 to apply ReLU last (optional, default 0)
  *
  * Each distinct convolution gets one oneDNN primitive, made on its first run and kept for the process: a
  * primitive is just-in-time compiled code, costly to make and cheap to run.
@@ -40,6 +40,7 @@ typedef struct {
   int spatial;
   int weight_rank;
   int has_bias;
+  int has_residual;
   int relu;
   /* oneDNN's fixed-size dims arrays, though a convolution uses at most MAX_RANK + 1 entries of each */
   dnnl_dims_t src_dims, src_strides, weight_dims, weight_strides, dst_dims, dst_strides;
@@ -124,11 +125,12 @@ static int answered_metadata_query(XLA_FFI_CallFrame *frame) {
 }
 
 static XLA_FFI_Error *describe(const XLA_FFI_CallFrame *frame, conv_key *key) {
-  int has_bias = frame->args.size == 3;
-  if ((frame->args.size != 2 && !has_bias) || frame->rets.size != 1 || frame->args.types[0] != XLA_FFI_ArgType_BUFFER
-      || frame->args.types[1] != XLA_FFI_ArgType_BUFFER || (has_bias && frame->args.types[2] != XLA_FFI_ArgType_BUFFER)
-      || frame->rets.types[0] != XLA_FFI_RetType_BUFFER) {
-    return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "expects two or three operand buffers and one result buffer");
+  int has_bias = frame->args.size >= 3, has_residual = frame->args.size == 4;
+  int buffers = frame->args.size >= 2 && frame->args.size <= 4 && frame->rets.size == 1
+      && frame->rets.types[0] == XLA_FFI_RetType_BUFFER;
+  for (int64_t i = 0; buffers && i < frame->args.size; i++) buffers = frame->args.types[i] == XLA_FFI_ArgType_BUFFER;
+  if (!buffers) {
+    return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "expects two to four operand buffers and one result buffer");
   }
   const XLA_FFI_Buffer *lhs = frame->args.args[0], *rhs = frame->args.args[1], *out = frame->rets.rets[0];
   if (lhs->dtype != XLA_FFI_DataType_F32 || rhs->dtype != XLA_FFI_DataType_F32 || out->dtype != XLA_FFI_DataType_F32) {
@@ -173,6 +175,12 @@ static XLA_FFI_Error *describe(const XLA_FFI_CallFrame *frame, conv_key *key) {
       return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "the bias must be f32[%lld]", (long long)out_features);
     }
   }
+  if (has_residual) {
+    const XLA_FFI_Buffer *residual = frame->args.args[3];
+    int same = residual->dtype == XLA_FFI_DataType_F32 && residual->rank == out->rank;
+    for (int64_t i = 0; same && i < rank; i++) same = residual->dims[i] == out->dims[i];
+    if (!same) return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "the residual must have the result's type");
+  }
   const XLA_FFI_Scalar *relu = attribute(frame, "relu", XLA_FFI_AttrType_SCALAR);
   if (relu != NULL && relu->dtype != XLA_FFI_DataType_S64) {
     return failure(frame, XLA_FFI_Error_Code_INVALID_ARGUMENT, "the relu attribute must be an i64");
@@ -180,6 +188,7 @@ static XLA_FFI_Error *describe(const XLA_FFI_CallFrame *frame, conv_key *key) {
   memset(key, 0, sizeof *key);
   key->spatial = spatial;
   key->has_bias = has_bias;
+  key->has_residual = has_residual;
   key->relu = relu != NULL && *(const int64_t *)relu->value != 0;
   for (int64_t i = 0; i < rank; i++) {
     key->src_dims[i] = lhs->dims[lhs_dims[i]];
@@ -249,10 +258,12 @@ static cached_primitive *primitive_for(const conv_key *key, dnnl_status_t *statu
   }
   dnnl_post_ops_t post_ops = NULL;
   dnnl_primitive_attr_t attributes = NULL;
-  if (*status == dnnl_success && key->relu) {
-    *step = "adding ReLU";
+  if (*status == dnnl_success && (key->has_residual || key->relu)) {
+    *step = "adding the residual and ReLU";
     *status = dnnl_post_ops_create(&post_ops);
-    if (*status == dnnl_success) *status = dnnl_post_ops_append_eltwise(post_ops, dnnl_eltwise_relu, 0.f, 0.f);
+    /* the residual is laid out as the result is: the result's descriptor describes it */
+    if (*status == dnnl_success && key->has_residual) *status = dnnl_post_ops_append_binary(post_ops, dnnl_binary_add, entry->dst);
+    if (*status == dnnl_success && key->relu) *status = dnnl_post_ops_append_eltwise(post_ops, dnnl_eltwise_relu, 0.f, 0.f);
     if (*status == dnnl_success) *status = dnnl_primitive_attr_create(&attributes);
     if (*status == dnnl_success) *status = dnnl_primitive_attr_set_post_ops(attributes, post_ops);
   }
@@ -305,21 +316,27 @@ static XLA_FFI_Error *onednn_convolution(XLA_FFI_CallFrame *frame) {
     return failure(frame, XLA_FFI_Error_Code_INTERNAL, "oneDNN could not make a stream (status %d)", (int)status);
   }
   const XLA_FFI_Buffer *lhs = frame->args.args[0], *rhs = frame->args.args[1], *out = frame->rets.rets[0];
-  dnnl_memory_t src = NULL, weights = NULL, bias = NULL, dst = NULL;
+  dnnl_memory_t src = NULL, weights = NULL, bias = NULL, residual = NULL, dst = NULL;
   status = dnnl_memory_create(&src, entry->src, engine, lhs->data);
   if (status == dnnl_success) status = dnnl_memory_create(&weights, entry->weights, engine, rhs->data);
   if (status == dnnl_success && key.has_bias) {
     status = dnnl_memory_create(&bias, entry->bias, engine, ((const XLA_FFI_Buffer *)frame->args.args[2])->data);
   }
+  if (status == dnnl_success && key.has_residual) {
+    status = dnnl_memory_create(&residual, entry->dst, engine, ((const XLA_FFI_Buffer *)frame->args.args[3])->data);
+  }
   if (status == dnnl_success) status = dnnl_memory_create(&dst, entry->dst, engine, out->data);
   if (status == dnnl_success) {
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_BIAS, bias}};
-    status = dnnl_primitive_execute(entry->primitive, thread_stream, key.has_bias ? 4 : 3, args);
+    /* the residual is the first post-op (index 0) when there is one */
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_BIAS, bias},
+                               {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, residual}};
+    status = dnnl_primitive_execute(entry->primitive, thread_stream, 3 + key.has_bias + key.has_residual, args);
     if (status == dnnl_success) status = dnnl_stream_wait(thread_stream);
   }
   if (src) dnnl_memory_destroy(src);
   if (weights) dnnl_memory_destroy(weights);
   if (bias) dnnl_memory_destroy(bias);
+  if (residual) dnnl_memory_destroy(residual);
   if (dst) dnnl_memory_destroy(dst);
   return status == dnnl_success ? NULL
       : failure(frame, XLA_FFI_Error_Code_INTERNAL, "oneDNN failed to run the convolution (status %d)", (int)status);

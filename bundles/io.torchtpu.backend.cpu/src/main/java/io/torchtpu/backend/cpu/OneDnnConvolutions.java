@@ -3,6 +3,7 @@ package io.torchtpu.backend.cpu;
 import io.torchtpu.runtime.pjrt.PjrtPlugin;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -60,11 +61,12 @@ final class OneDnnConvolutions {
             + "\\{value = dense<(?:0\\.0|0\\.000000e\\+00)> : tensor<[^>]*>\\} : \\(\\) -> tensor<[^>]*>\\s*$");
 
     /**
-     * What the call also does after the convolution: add a per-feature bias, then maybe ReLU, so that the
-     * separate pass XLA would make over the result is not needed; {@code result} is the value the call then
-     * defines and {@code replaced} the lines it makes unnecessary.
+     * What the call also does after the convolution: add a per-feature bias, then maybe a residual of the
+     * result's shape, then maybe ReLU, so that the separate pass XLA would make over the result is not needed;
+     * {@code result} is the value the call then defines and {@code replaced} the lines it makes unnecessary.
+     * {@code residual} is null when there is none.
      */
-    private record Epilogue(String bias, String biasType, boolean relu, String result, List<Integer> replaced) {}
+    private record Epilogue(String bias, String biasType, String residual, boolean relu, String result, List<Integer> replaced) {}
 
     /** A transpose the call can read through: its operand, that operand's type, and which operand dimension each result one is. */
     private record Transpose(String operand, String operandType, int[] permutation) {}
@@ -189,35 +191,72 @@ final class OneDnnConvolutions {
     }
 
     /**
-     * The bias and ReLU that follow the convolution at {@code line}, when its result is read only by an
-     * {@code add} of a per-feature bias (a {@code broadcast_in_dim} of a vector defined before the
-     * convolution), itself read only, if at all, by a {@code maximum} with zeros.
+     * The bias, residual and ReLU that follow the convolution at {@code line}: its result read only by an
+     * {@code add} of a per-feature bias (a {@code broadcast_in_dim} of a vector defined before the convolution);
+     * that sum read only, if at all, by an {@code add} of a value of the same type defined before the
+     * convolution (a residual connection); the last sum read only, if at all, by a {@code maximum} with zeros.
      */
     private static Epilogue epilogue(String[] lines, Uses uses, int line, String result, int featureDim, long features) {
-        int addLine = uses.soleReader(line, result);
-        Matcher add = addLine < 0 ? null : BINARY.matcher(lines[addLine]);
-        if (add == null || !add.matches() || !add.group(2).equals("add")) {
+        int addLine = soleReader(lines, uses, line, result, "add");
+        if (addLine < 0) {
             return null;
         }
-        String other = add.group(3).equals(result) ? add.group(4) : add.group(3);
-        int broadcastLine = uses.definition(line, other);
+        Matcher add = binary(lines, addLine);
+        int broadcastLine = uses.definition(line, otherOperand(add, result));
         Matcher broadcast = broadcastLine < 0 ? null : BROADCAST.matcher(lines[broadcastLine]);
         if (broadcast == null || !broadcast.matches() || Integer.parseInt(broadcast.group(3)) != featureDim
                 || Long.parseLong(broadcast.group(5)) != features || uses.definition(line, broadcast.group(2)) >= line) {
             return null;
         }
-        Epilogue withBias = new Epilogue(broadcast.group(2), broadcast.group(4), false, add.group(1), List.of(addLine));
-        int maximumLine = uses.soleReader(addLine, add.group(1));
-        Matcher maximum = maximumLine < 0 ? null : BINARY.matcher(lines[maximumLine]);
-        if (maximum == null || !maximum.matches() || !maximum.group(2).equals("maximum")) {
-            return withBias;
+        List<Integer> replaced = new ArrayList<>(List.of(addLine));
+        String sum = add.group(1);
+        String residual = null;
+        int residualLine = soleReader(lines, uses, addLine, sum, "add");
+        if (residualLine >= 0) {
+            Matcher residualAdd = binary(lines, residualLine);
+            String other = otherOperand(residualAdd, sum);
+            // read by the call at the convolution's place, so it must exist there
+            if (uses.definition(line, other) < line && residualAdd.group(5).equals(residualAdd.group(6))) {
+                residual = other;
+                sum = residualAdd.group(1);
+                replaced.add(residualLine);
+            }
         }
-        String zeros = maximum.group(3).equals(add.group(1)) ? maximum.group(4) : maximum.group(3);
-        int zerosLine = uses.definition(line, zeros);
-        if (zerosLine < 0 || !ZEROS.matcher(lines[zerosLine]).matches()) {
-            return withBias;
+        int maximumLine = soleReader(lines, uses, replaced.get(replaced.size() - 1), sum, "maximum");
+        boolean relu = false;
+        if (maximumLine >= 0) {
+            Matcher maximum = binary(lines, maximumLine);
+            int zerosLine = uses.definition(line, otherOperand(maximum, sum));
+            if (zerosLine >= 0 && ZEROS.matcher(lines[zerosLine]).matches()) {
+                relu = true;
+                sum = maximum.group(1);
+                replaced.add(maximumLine);
+            }
         }
-        return new Epilogue(withBias.bias(), withBias.biasType(), true, maximum.group(1), List.of(addLine, maximumLine));
+        return new Epilogue(broadcast.group(2), broadcast.group(4), residual, relu, sum, replaced);
+    }
+
+    /** The line of the {@code add} or {@code maximum} that alone reads {@code name}; -1 when there is none. */
+    private static int soleReader(String[] lines, Uses uses, int line, String name, String op) {
+        int reader = uses.soleReader(line, name);
+        if (reader < 0) {
+            return -1;
+        }
+        Matcher binary = BINARY.matcher(lines[reader]);
+        return binary.matches() && binary.group(2).equals(op) ? reader : -1;
+    }
+
+    /** The {@code add} or {@code maximum} on a line {@link #soleReader} found, matched. */
+    private static Matcher binary(String[] lines, int line) {
+        Matcher binary = BINARY.matcher(lines[line]);
+        if (!binary.matches()) {
+            throw new IllegalStateException("not an add or maximum: " + lines[line]);
+        }
+        return binary;
+    }
+
+    private static String otherOperand(Matcher binary, String operand) {
+        return binary.group(3).equals(operand) ? binary.group(4) : binary.group(3);
     }
 
     /** Finds what may follow a convolution: given its result, the position of its feature dimension and their count. */
@@ -309,6 +348,11 @@ final class OneDnnConvolutions {
             operands += ", " + epilogue.bias();
             operandTypes += ", " + epilogue.biasType();
             operandLayouts += ", " + layout(new int[] {0});
+            if (epilogue.residual() != null) {
+                operands += ", " + epilogue.residual();
+                operandTypes += ", " + op.group(8);
+                operandLayouts += ", " + layout(outLayout);
+            }
             result = epilogue.result();
             config += ", relu = " + (epilogue.relu() ? 1 : 0) + " : i64";
         }

@@ -174,6 +174,39 @@ class OneDnnConvolutionsTest {
         assertRewriteComputesTheSame(program, rewritten);
     }
 
+    @ParameterizedTest(name = "residual defined {0} the convolution")
+    @CsvSource({"before, true", "after, false"})
+    void takesOverAResidualDefinedBeforeTheConvolution(String where, boolean fused) {
+        String residual = "%r = \"stablehlo.exponential\"(%y) : (tensor<2x24x9x9xf32>) -> tensor<2x24x9x9xf32>";
+        String program = """
+                module @conv {
+                  func.func public @main(%x: tensor<2x16x9x9xf32>, %w: tensor<3x3x16x24xf32>, %b: tensor<24xf32>, %y: tensor<2x24x9x9xf32>) -> tensor<2x24x9x9xf32> {
+                    BEFORE
+                    %1 = "stablehlo.transpose"(%w) {permutation = array<i64: 3, 2, 0, 1>} : (tensor<3x3x16x24xf32>) -> tensor<24x16x3x3xf32>
+                    %2 = "stablehlo.convolution"(%x, %1) {dimension_numbers = #stablehlo.conv<[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]>, window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>, feature_group_count = 1 : i64, batch_group_count = 1 : i64} : (tensor<2x16x9x9xf32>, tensor<24x16x3x3xf32>) -> tensor<2x24x9x9xf32>
+                    AFTER
+                    %3 = "stablehlo.broadcast_in_dim"(%b) {broadcast_dimensions = array<i64: 1>} : (tensor<24xf32>) -> tensor<2x24x9x9xf32>
+                    %4 = "stablehlo.add"(%2, %3) : (tensor<2x24x9x9xf32>, tensor<2x24x9x9xf32>) -> tensor<2x24x9x9xf32>
+                    %5 = "stablehlo.add"(%r, %4) : (tensor<2x24x9x9xf32>, tensor<2x24x9x9xf32>) -> tensor<2x24x9x9xf32>
+                    %6 = "stablehlo.constant"() {value = dense<0.0> : tensor<2x24x9x9xf32>} : () -> tensor<2x24x9x9xf32>
+                    %7 = "stablehlo.maximum"(%5, %6) : (tensor<2x24x9x9xf32>, tensor<2x24x9x9xf32>) -> tensor<2x24x9x9xf32>
+                    return %7 : tensor<2x24x9x9xf32>
+                  }
+                }
+                """.replace("BEFORE", where.equals("before") ? residual : "").replace("AFTER", where.equals("after") ? residual : "");
+        String rewritten = OneDnnConvolutions.rewrite(program);
+        String call = fused ? "%7 = \"stablehlo.custom_call\"(%x, %w, %b, %r)" : "%4 = \"stablehlo.custom_call\"(%x, %w, %b)";
+        assertTrue(rewritten.contains(call), rewritten);
+        assertEquals(fused, !rewritten.contains("stablehlo.maximum"), rewritten);
+        HostTensor x = random(new long[] {2, 16, 9, 9}, 10);
+        HostTensor w = random(new long[] {3, 3, 16, 24}, 11);
+        HostTensor b = random(new long[] {24}, 12);
+        HostTensor y = random(new long[] {2, 24, 9, 9}, 13);
+        try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
+            assertSameOutputs(xla, oneDnn, x, w, b, y);
+        }
+    }
+
     /** What the call takes over when a value between the convolution and the ReLU is read elsewhere too. */
     @ParameterizedTest(name = "{0} read elsewhere")
     @CsvSource(delimiter = ';', value = {
