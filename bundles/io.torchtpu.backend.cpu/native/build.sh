@@ -18,5 +18,6 @@ if [[ -f "$lib" && "$lib" -nt "$src" && "$lib" -nt "$inc/.headers-from" && "$lib
   exit 0
 fi
 source "$here/../../../cnf/jni-compile.sh"
-# linked by file, so the library records libdnnl's soname (libdnnl.so.3) and no path
-jni_compile "$lib" "$src" -I"$inc" "$dnnl" -pthread
+# linked by file, so the library records libdnnl's soname (libdnnl.so.3) and no path; libgomp is the OpenMP
+# runtime libdnnl itself needs (gcc's), for the per-thread thread count
+jni_compile "$lib" "$src" -I"$inc" "$dnnl" -lgomp -pthread

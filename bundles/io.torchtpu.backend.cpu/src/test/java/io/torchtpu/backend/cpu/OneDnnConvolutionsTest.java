@@ -13,10 +13,14 @@ import io.torchtpu.api.Executable;
 import io.torchtpu.api.HostTensor;
 import io.torchtpu.runtime.pjrt.PjrtPlugin;
 import io.torchtpu.runtime.pjrt.PjrtRuntime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -83,6 +87,8 @@ class OneDnnConvolutionsTest {
     @CsvSource(delimiter = ';', value = {
         "NCHW 3x3 padded; tensor<2x16x9x9xf32>; tensor<24x16x3x3xf32>; tensor<2x24x9x9xf32>; [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; "
                 + "window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>, lhs_dilation = array<i64: 1, 1>, rhs_dilation = array<i64: 1, 1>; 1",
+        "NCHW batch 5, sliced unevenly across the pool's threads; tensor<5x6x8x8xf32>; tensor<10x6x3x3xf32>; tensor<5x10x8x8xf32>; "
+                + "[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>; 1",
         "NCHW 7x7 stride 2 uneven padding; tensor<3x3x20x18xf32>; tensor<8x3x7x7xf32>; tensor<3x8x10x9xf32>; [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; "
                 + "window_strides = array<i64: 2, 2>, padding = dense<[[3, 2], [3, 3]]> : tensor<2x2xi64>; 1",
         "NHWC with HWIO weights, dilated; tensor<2x12x11x5xf32>; tensor<3x3x5x7xf32>; tensor<2x8x7x7xf32>; [b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f]; "
@@ -260,6 +266,35 @@ class OneDnnConvolutionsTest {
         HostTensor w = random(new long[] {16, 16, 3, 3}, 4);
         try (Executable plain = runtime.compile(program, Map.of()); Executable tuned = tuning.compile(program, Map.of())) {
             assertSameOutputs(plain, tuned, x, w);
+        }
+    }
+
+    @Test
+    void runsFromManyThreadsAtOnceComputeWhatOneRunComputes() throws Exception {
+        // each call slices its batch across XLA's pool and every thread brings its own scratchpad: calls from
+        // several threads at once, on the same primitives, must not see each other's slices or scratch data
+        String program = convolution("tensor<6x16x12x12xf32>", "tensor<32x16x3x3xf32>", "tensor<6x32x6x6xf32>",
+                "[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]",
+                "window_strides = array<i64: 2, 2>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>", 1);
+        List<HostTensor> inputs = List.of(random(new long[] {6, 16, 12, 12}, 5), random(new long[] {32, 16, 3, 3}, 6));
+        try (Executable xla = runtime.compile(program, Map.of());
+                Executable oneDnn = runtime.compile(OneDnnConvolutions.rewrite(program), Map.of())) {
+            float[] expected = xla.run(inputs).get(0).toFloatArray();
+            ExecutorService callers = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<float[]>> results = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    results.add(callers.submit(() -> oneDnn.run(inputs).get(0).toFloatArray()));
+                }
+                for (Future<float[]> result : results) {
+                    float[] actual = result.get();
+                    for (int i = 0; i < expected.length; i++) {
+                        assertEquals(expected[i], actual[i], 1e-4 * Math.max(1, Math.abs(expected[i])), "element " + i);
+                    }
+                }
+            } finally {
+                callers.shutdownNow();
+            }
         }
     }
 }
