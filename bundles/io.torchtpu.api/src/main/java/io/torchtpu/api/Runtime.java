@@ -5,6 +5,15 @@ import java.util.Map;
 
 /** A live connection to one device platform: compiles StableHLO and loads executables. */
 public interface Runtime {
+    /**
+     * The attribute that marks an op of a program given to {@link #compile} as an alternative:
+     * {@code torchtpu.alternative_to = "%name"} says the op computes, another way, the same tensor as the
+     * value {@code %name} of its function, which is defined before it. The lowering emits the plain form of an
+     * op beside the form it chose for XLA's own kernels (a convolution it rewrote as matrix products, say); a
+     * runtime whose kernels run the plain form better may read the alternative in place of that value.
+     * Nothing else reads an alternative, so every compiler that ignores the mark drops it as dead code.
+     */
+    String ALTERNATIVE_TO = "torchtpu.alternative_to";
 
     /** The platform's name, such as {@code cpu}, {@code cuda} or {@code tpu}. */
     String platformName();

@@ -3,7 +3,7 @@
  * implement or call. A vendor bundle compiles against this package alone.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.torchtpu.api;
 
 import org.osgi.annotation.bundle.Export;

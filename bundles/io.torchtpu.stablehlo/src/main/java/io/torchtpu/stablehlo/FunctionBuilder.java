@@ -678,6 +678,27 @@ public final class FunctionBuilder {
      */
     public HloValue convolution(HloValue input, HloValue kernel, long[] strides, long[] paddingLow, long[] paddingHigh,
             long[] inputDilation, long[] kernelDilation, long featureGroupCount, long batchGroupCount) {
+        return convolution(input, kernel, strides, paddingLow, paddingHigh, inputDilation, kernelDilation, featureGroupCount,
+                batchGroupCount, "");
+    }
+
+    /**
+     * {@link #convolution} marked as an alternative to {@code value} ({@link io.torchtpu.api.Runtime#ALTERNATIVE_TO}):
+     * the plain convolution beside the form the caller chose to compute {@code value} with, for a runtime whose
+     * kernels run the plain one better. It must have {@code value}'s type; nothing may read it.
+     */
+    public void convolutionAlternativeTo(HloValue value, HloValue input, HloValue kernel, long[] strides, long[] paddingLow,
+            long[] paddingHigh, long[] inputDilation, long[] kernelDilation, long featureGroupCount) {
+        HloValue alternative = convolution(input, kernel, strides, paddingLow, paddingHigh, inputDilation, kernelDilation,
+                featureGroupCount, 1, ", " + io.torchtpu.api.Runtime.ALTERNATIVE_TO + " = \"" + value.name() + "\"");
+        if (!alternative.type().equals(value.type())) {
+            throw error("convolution", "an alternative to " + value.name() + " must have its type " + value.type() + ", not "
+                    + alternative.type());
+        }
+    }
+
+    private HloValue convolution(HloValue input, HloValue kernel, long[] strides, long[] paddingLow, long[] paddingHigh,
+            long[] inputDilation, long[] kernelDilation, long featureGroupCount, long batchGroupCount, String moreAttributes) {
         int spatial = input.rank() - 2;
         if (spatial < 1 || kernel.rank() != input.rank() || input.dtype() != kernel.dtype()) {
             throw error("convolution", "input and kernel must be [b, f, spatial...] and [o, i, spatial...] of one element type: "
@@ -703,7 +724,7 @@ public final class FunctionBuilder {
         String attributes = "dimension_numbers = #stablehlo.conv<" + layout + ">, window_strides = " + i64Array(strides)
                 + ", padding = " + padding(paddingLow, paddingHigh) + ", lhs_dilation = " + i64Array(inputDilation)
                 + ", rhs_dilation = " + i64Array(kernelDilation) + ", feature_group_count = " + featureGroupCount
-                + " : i64, batch_group_count = " + batchGroupCount + " : i64";
+                + " : i64, batch_group_count = " + batchGroupCount + " : i64" + moreAttributes;
         return op("convolution", List.of(input, kernel), attributes, TensorType.of(input.dtype(), shape));
     }
 

@@ -4,7 +4,7 @@
  * deterministic (values are numbered in emission order, numbers are printed exactly) and fingerprinted.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.torchtpu.stablehlo;
 
 import org.osgi.annotation.bundle.Export;

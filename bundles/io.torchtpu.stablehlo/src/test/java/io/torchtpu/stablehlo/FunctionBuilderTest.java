@@ -150,4 +150,27 @@ class FunctionBuilderTest {
                 () -> f.dotGeneral(f.argument(0), f.argument(1), new long[0], new long[0], new long[] {1}, new long[] {0}));
         assertTrue(dot.getMessage().contains("contracting"), dot.getMessage());
     }
+
+    @Test
+    void anAlternativeIsMarkedAndLeftUnreadForThePlugin() {
+        ModuleBuilder module = new ModuleBuilder("alternative");
+        FunctionBuilder f = module.function("main", List.of(f32(1, 2, 3, 3), f32(1, 2, 1, 1)));
+        HloValue x = f.argument(0);
+        HloValue w = f.argument(1);
+        // a 1x1 convolution as a product over channels, with the plain convolution beside it
+        HloValue product = f.reshape(f.dotGeneral(f.reshape(w, 1, 2), f.reshape(x, 2, 9), new long[0], new long[0], new long[] {1},
+                new long[] {0}), 1, 1, 3, 3);
+        long[] one = {1, 1};
+        long[] zero = {0, 0};
+        f.convolutionAlternativeTo(product, x, w, one, zero, zero, one, one, 1);
+        f.ret(List.of(product));
+        StableHloModule built = module.build();
+        assertTrue(built.text().contains(io.torchtpu.api.Runtime.ALTERNATIVE_TO + " = \"" + product.name() + "\"} : "), built.text());
+        float[] out = run(built, HostTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 1, 2, 3, 3),
+                HostTensor.ofFloats(new float[] {2, -1}, 1, 2, 1, 1)).get(0).toFloatArray();
+        assertArrayEquals(new float[] {1, 3, 5, 7, 9, 11, 13, 15, 17}, out);
+        HloTypeException wrongType = assertThrows(HloTypeException.class,
+                () -> f.convolutionAlternativeTo(x, x, w, one, zero, zero, one, one, 1));
+        assertTrue(wrongType.getMessage().contains("must have its type"), wrongType.getMessage());
+    }
 }

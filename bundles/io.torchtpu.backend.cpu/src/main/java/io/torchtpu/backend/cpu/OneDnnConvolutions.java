@@ -1,5 +1,6 @@
 package io.torchtpu.backend.cpu;
 
+import io.torchtpu.api.Runtime;
 import io.torchtpu.runtime.pjrt.PjrtPlugin;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +52,7 @@ final class OneDnnConvolutions {
                     + "\\((tensor<[^>]*>)\\) -> tensor<[^>]*>\\s*$");
 
     private static final String NAME = "%[\\w.#:]+";
+    private static final Pattern ALTERNATIVE = Pattern.compile("\\b" + Pattern.quote(Runtime.ALTERNATIVE_TO) + " = \"(" + NAME + ")\"");
     private static final Pattern VALUE = Pattern.compile(NAME);
     private static final Pattern DEFINITION = Pattern.compile("^\\s*(" + NAME + ") = ");
     private static final Pattern BINARY = Pattern.compile("^\\s*(" + NAME + ") = \"stablehlo\\.(add|maximum)\"\\((" + NAME + "), (" + NAME
@@ -117,6 +119,7 @@ final class OneDnnConvolutions {
             return stableHlo;
         }
         String[] lines = stableHlo.split("\n", -1);
+        takeAlternatives(lines);
         Uses uses = new Uses(lines);
         boolean changed = false;
         Map<String, Transpose> transposes = new HashMap<>();
@@ -145,6 +148,44 @@ final class OneDnnConvolutions {
             }
         }
         return changed ? String.join("\n", lines) : stableHlo;
+    }
+
+    /**
+     * Makes each convolution oneDNN runs that is marked as an alternative ({@link Runtime#ALTERNATIVE_TO}) the
+     * value it is an alternative to: the lines after it read the convolution's result instead of that value, so
+     * the form the lowering chose for XLA's kernels (matrix products over patches, a space-to-depth convolution)
+     * is left unread and XLA drops it. A marked convolution oneDNN cannot run stays unread instead.
+     */
+    private static void takeAlternatives(String[] lines) {
+        for (int i = 0; i < lines.length; i++) {
+            Matcher marked = ALTERNATIVE.matcher(lines[i]);
+            Matcher op = CONVOLUTION.matcher(lines[i]);
+            if (!marked.find() || !op.matches() || customCall(lines[i]) == null) {
+                continue;
+            }
+            String replaced = marked.group(1);
+            String alternative = op.group(2);
+            for (int j = i + 1; j < lines.length && !lines[j].contains("func.func"); j++) {
+                lines[j] = renamed(lines[j], replaced, alternative);
+            }
+        }
+    }
+
+    /** The line with each read of the value {@code from} made a read of {@code to}. */
+    private static String renamed(String line, String from, String to) {
+        if (!line.contains(from)) {
+            return line;
+        }
+        StringBuilder out = new StringBuilder();
+        Matcher value = VALUE.matcher(line);
+        int copied = 0;
+        while (value.find()) {
+            if (value.group().equals(from)) {
+                out.append(line, copied, value.start()).append(to);
+                copied = value.end();
+            }
+        }
+        return out.append(line, copied, line.length()).toString();
     }
 
     /** Where each value of a function is defined and read. */

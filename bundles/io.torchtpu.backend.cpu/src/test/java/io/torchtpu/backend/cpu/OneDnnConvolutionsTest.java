@@ -297,4 +297,49 @@ class OneDnnConvolutionsTest {
             }
         }
     }
+
+    /**
+     * A 1x1 convolution computed as a matrix product over channels (%4), as the lowering computes some
+     * convolutions for XLA's kernels, with the plain convolution beside it marked as its alternative (%5); the
+     * bias and ReLU read the product.
+     */
+    private static final String WITH_ALTERNATIVE = """
+            module @conv {
+              func.func public @main(%x: tensor<2x8x5x5xf32>, %w: tensor<4x8x1x1xf32>, %b: tensor<4xf32>) -> tensor<2x4x5x5xf32> {
+                %1 = "stablehlo.transpose"(%x) {permutation = array<i64: 0, 2, 3, 1>} : (tensor<2x8x5x5xf32>) -> tensor<2x5x5x8xf32>
+                %2 = "stablehlo.reshape"(%w) : (tensor<4x8x1x1xf32>) -> tensor<4x8xf32>
+                %3 = "stablehlo.dot_general"(%1, %2) {dot_dimension_numbers = #stablehlo.dot<lhs_contracting_dimensions = [3], rhs_contracting_dimensions = [1]>} : (tensor<2x5x5x8xf32>, tensor<4x8xf32>) -> tensor<2x5x5x4xf32>
+                %4 = "stablehlo.transpose"(%3) {permutation = array<i64: 0, 3, 1, 2>} : (tensor<2x5x5x4xf32>) -> tensor<2x4x5x5xf32>
+                %5 = "stablehlo.convolution"(%x, %w) {dimension_numbers = #stablehlo.conv<[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]>, window_strides = array<i64: 1, 1>, PADDING, feature_group_count = 1 : i64, batch_group_count = 1 : i64, torchtpu.alternative_to = "%4"} : (tensor<2x8x5x5xf32>, tensor<4x8x1x1xf32>) -> tensor<2x4x5x5xf32>
+                %6 = "stablehlo.broadcast_in_dim"(%b) {broadcast_dimensions = array<i64: 1>} : (tensor<4xf32>) -> tensor<2x4x5x5xf32>
+                %7 = "stablehlo.add"(%4, %6) : (tensor<2x4x5x5xf32>, tensor<2x4x5x5xf32>) -> tensor<2x4x5x5xf32>
+                %8 = "stablehlo.constant"() {value = dense<0.0> : tensor<2x4x5x5xf32>} : () -> tensor<2x4x5x5xf32>
+                %9 = "stablehlo.maximum"(%7, %8) : (tensor<2x4x5x5xf32>, tensor<2x4x5x5xf32>) -> tensor<2x4x5x5xf32>
+                return %9 : tensor<2x4x5x5xf32>
+              }
+            }
+            """;
+
+    @Test
+    void takesTheAlternativeToAFormMadeForXlasKernels() {
+        String program = WITH_ALTERNATIVE.replace("PADDING", "padding = dense<0> : tensor<2x2xi64>");
+        String rewritten = OneDnnConvolutions.rewrite(program);
+        // the call reads the plain convolution's operands and takes over the bias and ReLU that read the product
+        assertTrue(rewritten.contains("%9 = \"stablehlo.custom_call\"(%x, %w, %b)") && rewritten.contains("relu = 1 : i64"), rewritten);
+        assertFalse(rewritten.contains("stablehlo.add") || rewritten.contains("stablehlo.convolution"), rewritten);
+        HostTensor x = random(new long[] {2, 8, 5, 5}, 10);
+        HostTensor w = random(new long[] {4, 8, 1, 1}, 11);
+        HostTensor b = random(new long[] {4}, 12);
+        // XLA itself compiles the marked program, the alternative unread
+        try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
+            assertSameOutputs(xla, oneDnn, x, w, b);
+        }
+    }
+
+    @Test
+    void leavesTheFormForXlaWhereOneDnnCannotRunTheAlternative() {
+        // negative padding (cropping) is not oneDNN's: the alternative stays unread, the product stays read
+        String program = WITH_ALTERNATIVE.replace("PADDING", "padding = dense<[[-1, 1], [0, 0]]> : tensor<2x2xi64>");
+        assertSame(program, OneDnnConvolutions.rewrite(program));
+    }
 }

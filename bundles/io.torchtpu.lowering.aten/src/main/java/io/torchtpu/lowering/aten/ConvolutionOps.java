@@ -415,11 +415,19 @@ final class ConvolutionOps {
                 input = b.reshape(input, prepend(1, input.shape()));
             }
             HloValue weight = Metas.upcast(b, x.get(1));
+            boolean patches = kernelOutgrowsInput(g, input.shape(), weight.shape());
+            boolean spaceToDepth = !patches && !isDepthwise(g, input.shape(), weight.shape()) && foldsStrideIntoChannels(g, input.shape());
             HloValue out = g.transposed() ? transposedConvolution(b, input, weight, g)
-                    : kernelOutgrowsInput(g, input.shape(), weight.shape()) ? patchConvolution(b, input, weight, g)
+                    : patches ? patchConvolution(b, input, weight, g)
                     : isDepthwise(g, input.shape(), weight.shape()) ? depthwiseConvolution(b, input, weight, g)
-                    : foldsStrideIntoChannels(g, input.shape()) ? spaceToDepthConvolution(b, input, weight, g)
+                    : spaceToDepth ? spaceToDepthConvolution(b, input, weight, g)
                     : b.convolution(input, weight, g.stride(), g.paddingLow(), g.paddingHigh(), ones(g.spatial()), g.dilation(), g.groups(), 1);
+            if (patches || spaceToDepth) {
+                // the plain convolution too, for a backend whose kernels take it as it is (oneDNN: ResNet-18's
+                // stem 1.3x and its 3x3 layers over 2x2 maps faster than these forms); dead code to the others
+                b.convolutionAlternativeTo(out, input, weight, g.stride(), g.paddingLow(), g.paddingHigh(), ones(g.spatial()),
+                        g.dilation(), g.groups());
+            }
             if (x.size() > 2) {
                 HloValue bias = b.convert(x.get(2), out.dtype());
                 out = b.add(out, b.broadcastInDim(bias, out.shape(), new long[] {1}));
