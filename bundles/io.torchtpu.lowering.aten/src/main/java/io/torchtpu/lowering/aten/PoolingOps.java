@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BinaryOperator;
 
 /**
  * Max, average and adaptive average pooling over the trailing 1 to 3 spatial dimensions of {@code [batch,
@@ -125,23 +126,63 @@ final class PoolingOps {
 
     // ---- max pooling ------------------------------------------------------------------------------
 
+    /** Windows with at most this many positions along all spatial dimensions together pool as strided slices. */
+    static final long SLICED_POOLING_MAX_TAPS = 16;
+
     /**
      * Max pooling; a batched input pools channels-last, between two transposes that XLA folds into the
      * channels-last layout it gives the convolutions around it (pooling in PyTorch's layout made it transpose the
-     * activations out and back).
+     * activations out and back). A small window pools as {@link #separableMax}.
      */
     private static HloValue maxPool(FunctionBuilder b, HloValue x, Window w) {
         HloValue lowest = ReductionOps.lowest(b, x.dtype());
-        FunctionBuilder.Body body = (r, a) -> List.of(ReductionOps.nanPropagating(r, r::maximum).apply(a.get(0), a.get(1)));
+        BinaryOperator<HloValue> max = ReductionOps.nanPropagating(b, b::maximum);
         int rank = x.rank();
         if (rank != w.spatial() + 2) {
+            FunctionBuilder.Body body = (r, a) -> List.of(ReductionOps.nanPropagating(r, r::maximum).apply(a.get(0), a.get(1)));
             return slide(b, List.of(x), List.of(lowest), w, body).get(0);
         }
         HloValue channelsLast = b.transpose(x, ConvolutionOps.toChannelsLast(w.spatial()));
-        HloValue pooled = b.reduceWindow(List.of(channelsLast), List.of(lowest), ConvolutionOps.channelsLast(w.kernel(), 1),
-                ConvolutionOps.channelsLast(w.stride(), 1), ones(rank), ConvolutionOps.channelsLast(w.dilation(), 1),
-                ConvolutionOps.channelsLast(w.padding(), 0), ConvolutionOps.channelsLast(w.paddingHigh(), 0), body).get(0);
+        HloValue pooled;
+        if (Arrays.stream(w.kernel()).sum() <= SLICED_POOLING_MAX_TAPS) {
+            pooled = separableMax(b, channelsLast, lowest, max, w);
+        } else {
+            FunctionBuilder.Body body = (r, a) -> List.of(ReductionOps.nanPropagating(r, r::maximum).apply(a.get(0), a.get(1)));
+            pooled = b.reduceWindow(List.of(channelsLast), List.of(lowest), ConvolutionOps.channelsLast(w.kernel(), 1),
+                    ConvolutionOps.channelsLast(w.stride(), 1), ones(rank), ConvolutionOps.channelsLast(w.dilation(), 1),
+                    ConvolutionOps.channelsLast(w.padding(), 0), ConvolutionOps.channelsLast(w.paddingHigh(), 0), body).get(0);
+        }
         return b.transpose(pooled, ConvolutionOps.toChannelsFirst(w.spatial()));
+    }
+
+    /**
+     * Max pooling of a channels-last {@code [batch, spatial..., channels]} input one spatial dimension at a time,
+     * each the maximum of the strided slices at the kernel's positions along it (a rectangular window's maximum
+     * is the maximum of its rows' maxima): one fused loop along contiguous channels. XLA's CPU backend runs a
+     * {@code reduce_window} as a scalar loop: ResNet-18's 3x3 stride-2 pooling at batch 32 took 0.43 ms that
+     * way, 0.19 ms as slices (the same program under JAX).
+     */
+    private static HloValue separableMax(FunctionBuilder b, HloValue channelsLast, HloValue lowest, BinaryOperator<HloValue> max,
+            Window w) {
+        int rank = channelsLast.rank();
+        HloValue current = b.pad(channelsLast, lowest, ConvolutionOps.channelsLast(w.padding(), 0),
+                ConvolutionOps.channelsLast(w.paddingHigh(), 0), new long[rank]);
+        for (int i = 0; i < w.spatial(); i++) {
+            int axis = i + 1;
+            HloValue pooled = null;
+            for (long k = 0; k < w.kernel()[i]; k++) {
+                long[] start = new long[rank];
+                long[] limit = current.shape().clone();
+                long[] strides = ones(rank);
+                start[axis] = k * w.dilation()[i];
+                limit[axis] = start[axis] + (w.outputSizes()[i] - 1) * w.stride()[i] + 1;
+                strides[axis] = w.stride()[i];
+                HloValue tap = b.slice(current, start, limit, strides);
+                pooled = pooled == null ? tap : max.apply(pooled, tap);
+            }
+            current = pooled;
+        }
+        return current;
     }
 
     /**
