@@ -20,8 +20,9 @@
  * Each distinct convolution gets one oneDNN primitive, made on its first run and kept for the process: a
  * primitive is just-in-time compiled code, costly to make and cheap to run.
  *
- * Threads: a call splits its batch into one slice per thread of XLA's own pool (the FFI thread pool) and runs
- * each slice single-threaded, the calling thread taking slices too. Why: oneDNN's OpenMP threads are a second
+ * Threads: a call splits its batch into one slice per thread of XLA's own pool (the FFI thread pool), or the rows
+ * of its first spatial dimension at batch 1, and runs each slice single-threaded,
+ * the calling thread taking slices too. Why: oneDNN's OpenMP threads are a second
  * pool beside XLA's; under OMP_WAIT_POLICY=PASSIVE (the launcher's default, for libtorch's sake) every call
  * woke them from sleep, which cost 40-50 us a call and made ResNet-18's convolutions 1.3-5x slower than the same
  * primitives in a loop (batch 1: 0.076 ms against 0.008 ms single-threaded). Single-threaded slices of half
@@ -365,13 +366,15 @@ static thread_state *thread_state_for(size_t bytes) {
 }
 
 /*
- * One call's work: `slices` slices of the batch, taken by whichever threads come first (the caller and the
- * tasks it scheduled); `references` keeps it alive for a task that starts after the call has returned.
+ * One call's work: `slices` slices of the batch (dimension 0) or of the result's first spatial dimension
+ * (dimension 2), taken by whichever threads come first (the caller and the tasks it scheduled); `references`
+ * keeps it alive for a task that starts after the call has returned.
  */
 typedef struct {
   const XLA_FFI_CallFrame *frame;
   conv_key key;
-  int64_t batch, slices;
+  int sliced_dim;
+  int64_t extent, slices;
   atomic_int_fast64_t next_slice, finished_slices;
   atomic_int references;
   /* the first failure: its status (dnnl_success while none) and what was being done */
@@ -383,16 +386,70 @@ static void release(call_work *work) {
   if (atomic_fetch_sub(&work->references, 1) == 1) free(work);
 }
 
-static char *at_batch(void *data, const int64_t *strides, int64_t index) {
-  return (char *)data + index * strides[0] * (int64_t)sizeof(float);
+static char *at(void *data, const int64_t *strides, int dim, int64_t index) {
+  return (char *)data + index * strides[dim] * (int64_t)sizeof(float);
 }
 
-/* Runs slice `slice`: the batch rows [first, first + count) through a primitive made for `count` rows. */
+/*
+ * A slice of rows must have at least this much work (about 50 us on one core): smaller ones, with the input rows
+ * their neighbours read too, cost more than they saved (ResNet-18's 16-channel layers at batch 1 ran 1.4x
+ * slower split in two). Slices of a batch have no such overlap: even ResNet-18's 1x1 convolutions at batch 32
+ * (1M multiply-adds) ran faster sliced.
+ */
+#define MIN_ROWS_MULTIPLY_ADDS (4 << 20)
+
+/* The convolution's multiply-adds: every result element times the inputs and kernel positions it reads. */
+static int64_t multiply_adds(const conv_key *key) {
+  int64_t count = key->weight_dims[key->weight_rank - key->spatial - 1]; /* input features per group */
+  for (int i = 0; i < key->spatial + 2; i++) count *= key->dst_dims[i];
+  for (int i = 0; i < key->spatial; i++) count *= key->weight_dims[key->weight_rank - key->spatial + i];
+  return count;
+}
+
+/* The largest extent (size times stride) of dimensions 1.., the stride that makes dimension 0 outermost. */
+static int64_t outermost_extent(const int64_t *dims, const int64_t *strides, int rank) {
+  int64_t extent = 1;
+  for (int i = 1; i < rank; i++) {
+    if (dims[i] * strides[i] > extent) extent = dims[i] * strides[i];
+  }
+  return extent;
+}
+
+/*
+ * The convolution that computes result rows [first, first + count) of the first spatial dimension: the input
+ * rows those windows read, clipped to the input, with the padding they reach; *input_first is the first input
+ * row. 0 when the windows read no input row at all (padding only).
+ */
+static int rows_of(conv_key *key, int64_t first, int64_t count, int64_t *input_first) {
+  int64_t kernel = key->weight_dims[key->weight_rank - key->spatial];
+  int64_t reach = (kernel - 1) * (key->dilation[0] + 1) + 1;
+  int64_t from = first * key->strides[0] - key->pad_low[0];
+  int64_t to = (first + count - 1) * key->strides[0] - key->pad_low[0] + reach;
+  int64_t clipped_from = from < 0 ? 0 : from, clipped_to = to > key->src_dims[2] ? key->src_dims[2] : to;
+  if (clipped_to <= clipped_from) return 0;
+  key->pad_low[0] = clipped_from - from;
+  key->pad_high[0] = to - clipped_to;
+  key->src_dims[2] = clipped_to - clipped_from;
+  key->dst_dims[2] = count;
+  *input_first = clipped_from;
+  /* a batch of one: its stride is free, and oneDNN's fast kernels want the slice dense (else its reference one) */
+  key->src_strides[0] = outermost_extent(key->src_dims, key->src_strides, key->spatial + 2);
+  key->dst_strides[0] = outermost_extent(key->dst_dims, key->dst_strides, key->spatial + 2);
+  return 1;
+}
+
+/* Runs slice `slice`: the batch rows or result rows [first, first + count) through a primitive made for them. */
 static void run_slice(call_work *work, int64_t slice) {
-  int64_t first = work->batch * slice / work->slices, count = work->batch * (slice + 1) / work->slices - first;
+  int64_t first = work->extent * slice / work->slices, count = work->extent * (slice + 1) / work->slices - first;
   conv_key key = work->key;
-  key.src_dims[0] = count;
-  key.dst_dims[0] = count;
+  int64_t input_first = first;
+  if (work->sliced_dim == 0) {
+    key.src_dims[0] = count;
+    key.dst_dims[0] = count;
+  } else {
+    rows_of(&key, first, count, &input_first); /* checked before the call was sliced */
+  }
+  int dim = work->sliced_dim;
   const XLA_FFI_CallFrame *frame = work->frame;
   int threads = omp_get_max_threads();
   omp_set_num_threads(1); /* the primitive is made for, and runs on, this thread alone */
@@ -408,16 +465,16 @@ static void run_slice(call_work *work, int64_t slice) {
   if (state != NULL) {
     const XLA_FFI_Buffer *lhs = frame->args.args[0], *rhs = frame->args.args[1], *out = frame->rets.rets[0];
     step = "running the convolution";
-    status = dnnl_memory_create(&src, entry->src, engine, at_batch(lhs->data, key.src_strides, first));
+    status = dnnl_memory_create(&src, entry->src, engine, at(lhs->data, key.src_strides, dim, input_first));
     if (status == dnnl_success) status = dnnl_memory_create(&weights, entry->weights, engine, rhs->data);
     if (status == dnnl_success && key.has_bias) {
       status = dnnl_memory_create(&bias, entry->bias, engine, ((const XLA_FFI_Buffer *)frame->args.args[2])->data);
     }
     if (status == dnnl_success && key.has_residual) {
       status = dnnl_memory_create(&residual, entry->dst, engine,
-                                  at_batch(((const XLA_FFI_Buffer *)frame->args.args[3])->data, key.dst_strides, first));
+                                  at(((const XLA_FFI_Buffer *)frame->args.args[3])->data, key.dst_strides, dim, first));
     }
-    if (status == dnnl_success) status = dnnl_memory_create(&dst, entry->dst, engine, at_batch(out->data, key.dst_strides, first));
+    if (status == dnnl_success) status = dnnl_memory_create(&dst, entry->dst, engine, at(out->data, key.dst_strides, dim, first));
     if (status == dnnl_success) status = dnnl_memory_create(&scratchpad, entry->scratchpad, engine, state->scratchpad);
     if (status == dnnl_success) {
       /* the residual is the first post-op (index 0) when there is one */
@@ -508,9 +565,20 @@ static XLA_FFI_Error *onednn_convolution(XLA_FFI_CallFrame *frame) {
   if (work == NULL) return failure(frame, XLA_FFI_Error_Code_RESOURCE_EXHAUSTED, "no memory for the call");
   work->frame = frame;
   work->key = key;
-  work->batch = key.src_dims[0];
-  int64_t threads = work->batch > 1 ? pool_threads(frame) : 1;
-  work->slices = work->batch < threads ? work->batch : threads;
+  int64_t threads = pool_threads(frame);
+  /* the batch; at batch 1 the result's rows, each slice reading the input rows its windows reach */
+  work->sliced_dim = key.src_dims[0] == 1 && threads > 1 ? 2 : 0;
+  work->extent = work->sliced_dim == 0 ? key.src_dims[0] : key.dst_dims[2];
+  work->slices = work->extent < threads ? work->extent : threads;
+  if (work->sliced_dim == 2 && multiply_adds(&key) / MIN_ROWS_MULTIPLY_ADDS < work->slices) {
+    work->slices = multiply_adds(&key) / MIN_ROWS_MULTIPLY_ADDS;
+  }
+  for (int64_t i = 0; work->sliced_dim == 2 && i < work->slices; i++) {
+    conv_key rows = key;
+    int64_t input_first;
+    int64_t first = work->extent * i / work->slices;
+    if (!rows_of(&rows, first, work->extent * (i + 1) / work->slices - first, &input_first)) work->slices = 1;
+  }
   if (work->slices < 1) work->slices = 1;
   atomic_init(&work->next_slice, 0);
   atomic_init(&work->finished_slices, 0);

@@ -38,6 +38,8 @@ final class KernelLibraryTuning implements Runtime {
     private static final long MAX_ARGUMENT_BYTES = 1L << 30;
     private static final int WARMUP_RUNS = 5;
     private static final int TIMED_RUNS = 15;
+    /** A program this many times slower than the fastest after two warm-up runs is run no more. */
+    private static final int HOPELESS_FACTOR = 8;
     /** A slow program gets fewer timed runs within this, but at least three each. */
     private static final long TIMING_BUDGET_NANOS = 1_000_000_000L;
 
@@ -139,17 +141,38 @@ final class KernelLibraryTuning implements Runtime {
             outputs.add(HostTensor.allocate(type));
         }
         int count = executables.size();
+        long[] warmest = new long[count];
+        Arrays.fill(warmest, Long.MAX_VALUE);
+        boolean[] dropped = new boolean[count];
         for (int i = 0; i < WARMUP_RUNS; i++) {
-            for (Executable executable : executables) {
-                executable.run(none, arguments, outputs);
+            for (int k = 0; k < count; k++) {
+                if (!dropped[k]) {
+                    long start = System.nanoTime();
+                    executables.get(k).run(none, arguments, outputs);
+                    warmest[k] = Math.min(warmest[k], System.nanoTime() - start);
+                }
+            }
+            if (i == 1) {
+                // past the first run's one-time work (oneDNN makes its primitives then): a program this much
+                // slower than the fastest has lost, and more runs of it would only hold the compile up
+                long best = Arrays.stream(warmest).min().orElseThrow();
+                for (int k = 0; k < count; k++) {
+                    dropped[k] = warmest[k] > HOPELESS_FACTOR * best;
+                }
             }
         }
+        // a dropped program keeps its warm-up time, which loses
         long[] fastest = new long[count];
-        Arrays.fill(fastest, Long.MAX_VALUE);
+        for (int k = 0; k < count; k++) {
+            fastest[k] = dropped[k] ? warmest[k] : Long.MAX_VALUE;
+        }
         long began = System.nanoTime();
         for (int i = 0; i < TIMED_RUNS && (i < 3 || System.nanoTime() - began < TIMING_BUDGET_NANOS); i++) {
             for (int k = 0; k < count; k++) {
                 int which = (i + k) % count; // each round starts with the next program
+                if (dropped[which]) {
+                    continue;
+                }
                 long start = System.nanoTime();
                 executables.get(which).run(none, arguments, outputs);
                 fastest[which] = Math.min(fastest[which], System.nanoTime() - start);

@@ -10,10 +10,13 @@ import io.torchtpu.api.DeviceBuffer;
 import io.torchtpu.api.Executable;
 import io.torchtpu.api.HostTensor;
 import io.torchtpu.api.Runtime;
+import io.torchtpu.api.TensorType;
 import io.torchtpu.runtime.pjrt.PjrtPlugin;
 import io.torchtpu.runtime.pjrt.PjrtRuntime;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,5 +105,45 @@ class KernelLibraryTuningTest {
     void itsIdentityKeepsTunedExecutablesApartInACompileCache() {
         assertEquals(runtime.identity() + " kernel-library-tuned", tuning.identity());
         assertEquals(runtime.devices(), tuning.devices());
+    }
+
+    @Test
+    void aProgramFarSlowerThanTheFastestIsDroppedAfterTwoRuns() {
+        // the real runtime, whose compile without YNNPACK runs the product 20 ms slower (as a kernel that falls
+        // back to a reference implementation would): two warm-up runs show it has lost, and it runs no more
+        AtomicInteger slowRuns = new AtomicInteger();
+        Runtime slowWithoutYnn = new Runtime() {
+            @Override public String platformName() { return runtime.platformName(); }
+            @Override public String platformVersion() { return runtime.platformVersion(); }
+            @Override public List<Device> devices() { return runtime.devices(); }
+            @Override public DeviceBuffer upload(HostTensor tensor) { return runtime.upload(tensor); }
+            @Override public Executable deserialize(byte[] serialized) { return runtime.deserialize(serialized); }
+            @Override public Executable compile(String stableHlo, Map<String, Object> options) {
+                Executable compiled = runtime.compile(stableHlo, options);
+                return options.containsKey(KernelLibraryTuning.YNN_OPTION) ? new Slower(compiled, slowRuns) : compiled;
+            }
+        };
+        HostTensor lhs = HostTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        HostTensor rhs = HostTensor.ofFloats(new float[] {1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1}, 3, 4);
+        try (Executable kept = new KernelLibraryTuning(slowWithoutYnn, "cpu-test", null).compile(MATMUL, Map.of())) {
+            assertEquals(2, slowRuns.get(), "runs of the slow program");
+            assertFalse(kept instanceof Slower);
+            assertArrayEquals(new float[] {1, 2, 3, 6, 4, 5, 6, 15}, kept.run(List.of(lhs, rhs)).get(0).toFloatArray());
+        }
+    }
+
+    /** A real executable whose device runs take 20 ms longer. */
+    private record Slower(Executable real, AtomicInteger runs) implements Executable {
+        @Override public List<TensorType> inputTypes() { return real.inputTypes(); }
+        @Override public List<TensorType> outputTypes() { return real.outputTypes(); }
+        @Override public List<HostTensor> run(List<HostTensor> inputs) { return real.run(inputs); }
+        @Override public List<HostTensor> run(List<HostTensor> inputs, List<DeviceBuffer> resident) { return real.run(inputs, resident); }
+        @Override public void run(List<HostTensor> inputs, List<DeviceBuffer> resident, List<HostTensor> outputs) {
+            runs.incrementAndGet();
+            LockSupport.parkNanos(20_000_000L);
+            real.run(inputs, resident, outputs);
+        }
+        @Override public byte[] serialize() { return real.serialize(); }
+        @Override public void close() { real.close(); }
     }
 }

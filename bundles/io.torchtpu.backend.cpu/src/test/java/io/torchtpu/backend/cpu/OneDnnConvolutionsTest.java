@@ -87,8 +87,14 @@ class OneDnnConvolutionsTest {
     @CsvSource(delimiter = ';', value = {
         "NCHW 3x3 padded; tensor<2x16x9x9xf32>; tensor<24x16x3x3xf32>; tensor<2x24x9x9xf32>; [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; "
                 + "window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>, lhs_dilation = array<i64: 1, 1>, rhs_dilation = array<i64: 1, 1>; 1",
-        "NCHW batch 5, sliced unevenly across the pool's threads; tensor<5x6x8x8xf32>; tensor<10x6x3x3xf32>; tensor<5x10x8x8xf32>; "
+        "NCHW batch 5, sliced unevenly across the pool's threads (enough work for a slice each); tensor<5x32x16x16xf32>; tensor<32x32x3x3xf32>; tensor<5x32x16x16xf32>; "
                 + "[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>; 1",
+        "batch 1, sliced by result rows: dilated 3x3 stride 2 uneven padding; tensor<1x64x65x30xf32>; tensor<64x64x3x3xf32>; tensor<1x64x32x14xf32>; "
+                + "[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; window_strides = array<i64: 2, 2>, padding = dense<[[2, 1], [1, 0]]> : tensor<2x2xi64>, "
+                + "rhs_dilation = array<i64: 2, 2>; 1",
+        "batch 1, padding wider than the input (with 4 slices one would read padding only, so none); tensor<1x256x1x16xf32>; tensor<256x256x3x3xf32>; "
+                + "tensor<1x256x5x16xf32>; [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; window_strides = array<i64: 1, 1>, "
+                + "padding = dense<[[3, 3], [1, 1]]> : tensor<2x2xi64>; 1",
         "NCHW 7x7 stride 2 uneven padding; tensor<3x3x20x18xf32>; tensor<8x3x7x7xf32>; tensor<3x8x10x9xf32>; [b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]; "
                 + "window_strides = array<i64: 2, 2>, padding = dense<[[3, 2], [3, 3]]> : tensor<2x2xi64>; 1",
         "NHWC with HWIO weights, dilated; tensor<2x12x11x5xf32>; tensor<3x3x5x7xf32>; tensor<2x8x7x7xf32>; [b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f]; "
@@ -273,10 +279,10 @@ class OneDnnConvolutionsTest {
     void runsFromManyThreadsAtOnceComputeWhatOneRunComputes() throws Exception {
         // each call slices its batch across XLA's pool and every thread brings its own scratchpad: calls from
         // several threads at once, on the same primitives, must not see each other's slices or scratch data
-        String program = convolution("tensor<6x16x12x12xf32>", "tensor<32x16x3x3xf32>", "tensor<6x32x6x6xf32>",
+        String program = convolution("tensor<6x32x24x24xf32>", "tensor<64x32x3x3xf32>", "tensor<6x64x12x12xf32>",
                 "[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]",
                 "window_strides = array<i64: 2, 2>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>", 1);
-        List<HostTensor> inputs = List.of(random(new long[] {6, 16, 12, 12}, 5), random(new long[] {32, 16, 3, 3}, 6));
+        List<HostTensor> inputs = List.of(random(new long[] {6, 32, 24, 24}, 5), random(new long[] {64, 32, 3, 3}, 6));
         try (Executable xla = runtime.compile(program, Map.of());
                 Executable oneDnn = runtime.compile(OneDnnConvolutions.rewrite(program), Map.of())) {
             float[] expected = xla.run(inputs).get(0).toFloatArray();
