@@ -81,12 +81,7 @@ class KernelLibraryTuningTest {
     @Test
     void aPluginThatRefusesTheOptionGetsTheDefaultCompileStillOpen() {
         // the real runtime, refusing the kernel library option as a plugin without it would
-        Runtime refusing = new Runtime() {
-            @Override public String platformName() { return runtime.platformName(); }
-            @Override public String platformVersion() { return runtime.platformVersion(); }
-            @Override public List<Device> devices() { return runtime.devices(); }
-            @Override public DeviceBuffer upload(HostTensor tensor) { return runtime.upload(tensor); }
-            @Override public Executable deserialize(byte[] serialized) { return runtime.deserialize(serialized); }
+        Runtime refusing = new RealRuntime() {
             @Override public Executable compile(String stableHlo, Map<String, Object> options) {
                 if (options.containsKey(KernelLibraryTuning.YNN_OPTION)) {
                     throw new IllegalArgumentException("unknown compile option " + KernelLibraryTuning.YNN_OPTION);
@@ -112,12 +107,7 @@ class KernelLibraryTuningTest {
         // the real runtime, whose compile without YNNPACK runs the product 20 ms slower (as a kernel that falls
         // back to a reference implementation would): two warm-up runs show it has lost, and it runs no more
         AtomicInteger slowRuns = new AtomicInteger();
-        Runtime slowWithoutYnn = new Runtime() {
-            @Override public String platformName() { return runtime.platformName(); }
-            @Override public String platformVersion() { return runtime.platformVersion(); }
-            @Override public List<Device> devices() { return runtime.devices(); }
-            @Override public DeviceBuffer upload(HostTensor tensor) { return runtime.upload(tensor); }
-            @Override public Executable deserialize(byte[] serialized) { return runtime.deserialize(serialized); }
+        Runtime slowWithoutYnn = new RealRuntime() {
             @Override public Executable compile(String stableHlo, Map<String, Object> options) {
                 Executable compiled = runtime.compile(stableHlo, options);
                 return options.containsKey(KernelLibraryTuning.YNN_OPTION) ? new Slower(compiled, slowRuns) : compiled;
@@ -145,5 +135,14 @@ class KernelLibraryTuningTest {
         }
         @Override public byte[] serialize() { return real.serialize(); }
         @Override public void close() { real.close(); }
+    }
+
+    /** The real runtime, for a test to change what its compile does. */
+    private abstract static class RealRuntime implements Runtime {
+        @Override public String platformName() { return runtime.platformName(); }
+        @Override public String platformVersion() { return runtime.platformVersion(); }
+        @Override public List<Device> devices() { return runtime.devices(); }
+        @Override public DeviceBuffer upload(HostTensor tensor) { return runtime.upload(tensor); }
+        @Override public Executable deserialize(byte[] serialized) { return runtime.deserialize(serialized); }
     }
 }
