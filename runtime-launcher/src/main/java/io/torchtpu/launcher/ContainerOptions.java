@@ -81,7 +81,7 @@ public final class ContainerOptions {
 
     /**
      * Exports a package of the host's class path from the system bundle, such as
-     * {@code io.torchtpu.api;version=0.1.0}, so that the host and the bundles share its classes.
+     * {@code io.torchtpu.api;version=0.2.0}, so that the host and the bundles share its classes.
      */
     public ContainerOptions sharePackage(String exportClause) {
         sharedPackages.add(exportClause);

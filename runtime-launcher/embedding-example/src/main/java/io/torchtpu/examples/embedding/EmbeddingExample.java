@@ -22,7 +22,7 @@ import org.osgi.util.tracker.ServiceTracker;
  */
 public final class EmbeddingExample {
     /** The API packages the host shares with the bundles, so that both see the same TorchTpu class. */
-    static final List<String> SHARED = List.of("io.torchtpu.api;version=0.1.0", "io.torchtpu.api.graph;version=0.1.0",
+    static final List<String> SHARED = List.of("io.torchtpu.api;version=0.2.0", "io.torchtpu.api.graph;version=0.1.0",
             "io.torchtpu.api.lowering;version=0.1.0");
 
     private EmbeddingExample() {

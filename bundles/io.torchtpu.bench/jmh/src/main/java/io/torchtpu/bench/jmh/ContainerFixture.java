@@ -17,7 +17,7 @@ import org.osgi.util.tracker.ServiceTracker;
  * that the benchmarks call the bundles' services directly, and the fixture models' folder.
  */
 final class ContainerFixture implements AutoCloseable {
-    private static final List<String> SHARED = List.of("io.torchtpu.api;version=0.1.0", "io.torchtpu.api.graph;version=0.1.0",
+    private static final List<String> SHARED = List.of("io.torchtpu.api;version=0.2.0", "io.torchtpu.api.graph;version=0.1.0",
             "io.torchtpu.api.lowering;version=0.1.0");
     private final Container container;
 
