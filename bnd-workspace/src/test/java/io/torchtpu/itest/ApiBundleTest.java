@@ -23,7 +23,7 @@ class ApiBundleTest {
         BundleCapability export = exports.stream()
                 .filter(c -> "io.torchtpu.api".equals(c.getAttributes().get("osgi.wiring.package")))
                 .findFirst().orElseThrow(() -> new AssertionError("io.torchtpu.api is not exported: " + exports));
-        assertEquals("0.1.0", export.getAttributes().get("version").toString());
+        assertEquals("0.2.0", export.getAttributes().get("version").toString());
     }
 
     @Test
