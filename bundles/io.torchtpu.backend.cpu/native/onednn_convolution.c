@@ -512,6 +512,15 @@ static void slice_task(void *data) {
   release(data);
 }
 
+/* Frees an error XLA's API returned that the handler answers otherwise (by running on the calling thread). */
+static void discard(const XLA_FFI_Api *api, XLA_FFI_Error *error) {
+  XLA_FFI_Error_Destroy_Args destroy;
+  memset(&destroy, 0, sizeof destroy);
+  destroy.struct_size = XLA_FFI_Error_Destroy_Args_STRUCT_SIZE;
+  destroy.error = error;
+  api->XLA_FFI_Error_Destroy(&destroy);
+}
+
 /* The threads of XLA's pool for this call, counting the caller's; 1 where the plugin's FFI has no pool. */
 static int64_t pool_threads(const XLA_FFI_CallFrame *frame) {
   const XLA_FFI_Api *api = frame->api;
@@ -524,11 +533,7 @@ static int64_t pool_threads(const XLA_FFI_CallFrame *frame) {
   args.num_threads = &threads;
   XLA_FFI_Error *error = api->XLA_FFI_ThreadPool_NumThreads(&args);
   if (error != NULL) {
-    XLA_FFI_Error_Destroy_Args destroy;
-    memset(&destroy, 0, sizeof destroy);
-    destroy.struct_size = XLA_FFI_Error_Destroy_Args_STRUCT_SIZE;
-    destroy.error = error;
-    api->XLA_FFI_Error_Destroy(&destroy);
+    discard(api, error);
     return 1;
   }
   return threads < 1 ? 1 : threads;
@@ -544,11 +549,7 @@ static int schedule(const XLA_FFI_CallFrame *frame, call_work *work) {
   args.data = work;
   XLA_FFI_Error *error = frame->api->XLA_FFI_ThreadPool_Schedule(&args);
   if (error == NULL) return 1;
-  XLA_FFI_Error_Destroy_Args destroy;
-  memset(&destroy, 0, sizeof destroy);
-  destroy.struct_size = XLA_FFI_Error_Destroy_Args_STRUCT_SIZE;
-  destroy.error = error;
-  frame->api->XLA_FFI_Error_Destroy(&destroy);
+  discard(frame->api, error);
   return 0;
 }
 

@@ -147,11 +147,7 @@ class OneDnnConvolutionsTest {
         assertTrue(rewritten.contains("\"stablehlo.custom_call\"(%x, %w)"), rewritten);
         assertTrue(rewritten.contains("rhs_dims = array<i64: 3, 2, 0, 1>") && rewritten.contains("rhs_layout = array<i64: 3, 2, 1, 0>"),
                 "the weights are read in their stored, row-major layout: " + rewritten);
-        HostTensor x = random(new long[] {2, 9, 9, 16}, 5);
-        HostTensor w = random(new long[] {3, 3, 16, 24}, 6);
-        try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
-            assertSameOutputs(xla, oneDnn, x, w);
-        }
+        assertRewriteComputesTheSame(program, rewritten, random(new long[] {2, 9, 9, 16}, 5), random(new long[] {3, 3, 16, 24}, 6));
     }
 
     private static final String BIAS_RELU = """
@@ -168,13 +164,16 @@ class OneDnnConvolutionsTest {
             }
             """;
 
-    private void assertRewriteComputesTheSame(String program, String rewritten) {
-        HostTensor x = random(new long[] {2, 16, 9, 9}, 7);
-        HostTensor w = random(new long[] {3, 3, 16, 24}, 8);
-        HostTensor b = random(new long[] {24}, 9);
+    /** XLA's compile of the program and of its rewrite compute the same for these inputs. */
+    private static void assertRewriteComputesTheSame(String program, String rewritten, HostTensor... inputs) {
         try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
-            assertSameOutputs(xla, oneDnn, x, w, b);
+            assertSameOutputs(xla, oneDnn, inputs);
         }
+    }
+
+    /** Inputs of {@link #BIAS_RELU}. */
+    private static HostTensor[] biasReluInputs() {
+        return new HostTensor[] {random(new long[] {2, 16, 9, 9}, 7), random(new long[] {3, 3, 16, 24}, 8), random(new long[] {24}, 9)};
     }
 
     @Test
@@ -183,7 +182,7 @@ class OneDnnConvolutionsTest {
         String rewritten = OneDnnConvolutions.rewrite(program);
         assertTrue(rewritten.contains("%6 = \"stablehlo.custom_call\"(%x, %w, %b)") && rewritten.contains("relu = 1 : i64"), rewritten);
         assertFalse(rewritten.contains("stablehlo.maximum") || rewritten.contains("stablehlo.add"), rewritten);
-        assertRewriteComputesTheSame(program, rewritten);
+        assertRewriteComputesTheSame(program, rewritten, biasReluInputs());
     }
 
     @ParameterizedTest(name = "residual defined {0} the convolution")
@@ -210,13 +209,8 @@ class OneDnnConvolutionsTest {
         String call = fused ? "%7 = \"stablehlo.custom_call\"(%x, %w, %b, %r)" : "%4 = \"stablehlo.custom_call\"(%x, %w, %b)";
         assertTrue(rewritten.contains(call), rewritten);
         assertEquals(fused, !rewritten.contains("stablehlo.maximum"), rewritten);
-        HostTensor x = random(new long[] {2, 16, 9, 9}, 10);
-        HostTensor w = random(new long[] {3, 3, 16, 24}, 11);
-        HostTensor b = random(new long[] {24}, 12);
-        HostTensor y = random(new long[] {2, 24, 9, 9}, 13);
-        try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
-            assertSameOutputs(xla, oneDnn, x, w, b, y);
-        }
+        assertRewriteComputesTheSame(program, rewritten, random(new long[] {2, 16, 9, 9}, 10), random(new long[] {3, 3, 16, 24}, 11),
+                random(new long[] {24}, 12), random(new long[] {2, 24, 9, 9}, 13));
     }
 
     /** What the call takes over when a value between the convolution and the ReLU is read elsewhere too. */
@@ -232,7 +226,7 @@ class OneDnnConvolutionsTest {
         String rewritten = OneDnnConvolutions.rewrite(program);
         assertTrue(rewritten.contains(call) && rewritten.contains(config) && rewritten.contains("stablehlo.maximum"), rewritten);
         assertEquals(alsoRead.equals("%2"), !rewritten.contains("relu ="), rewritten);
-        assertRewriteComputesTheSame(program, rewritten);
+        assertRewriteComputesTheSame(program, rewritten, biasReluInputs());
     }
 
     @Test
@@ -333,13 +327,9 @@ class OneDnnConvolutionsTest {
         // the call reads the plain convolution's operands and takes over the bias and ReLU that read the product
         assertTrue(rewritten.contains("%9 = \"stablehlo.custom_call\"(%x, %w, %b)") && rewritten.contains("relu = 1 : i64"), rewritten);
         assertFalse(rewritten.contains("stablehlo.add") || rewritten.contains("stablehlo.convolution"), rewritten);
-        HostTensor x = random(new long[] {2, 8, 5, 5}, 10);
-        HostTensor w = random(new long[] {4, 8, 1, 1}, 11);
-        HostTensor b = random(new long[] {4}, 12);
         // XLA itself compiles the marked program, the alternative unread
-        try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
-            assertSameOutputs(xla, oneDnn, x, w, b);
-        }
+        assertRewriteComputesTheSame(program, rewritten, random(new long[] {2, 8, 5, 5}, 10), random(new long[] {4, 8, 1, 1}, 11),
+                random(new long[] {4}, 12));
     }
 
     @Test

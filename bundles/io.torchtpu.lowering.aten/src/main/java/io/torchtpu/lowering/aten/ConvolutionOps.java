@@ -416,10 +416,11 @@ final class ConvolutionOps {
             }
             HloValue weight = Metas.upcast(b, x.get(1));
             boolean patches = kernelOutgrowsInput(g, input.shape(), weight.shape());
-            boolean spaceToDepth = !patches && !isDepthwise(g, input.shape(), weight.shape()) && foldsStrideIntoChannels(g, input.shape());
+            boolean depthwise = isDepthwise(g, input.shape(), weight.shape());
+            boolean spaceToDepth = !patches && !depthwise && foldsStrideIntoChannels(g, input.shape());
             HloValue out = g.transposed() ? transposedConvolution(b, input, weight, g)
                     : patches ? patchConvolution(b, input, weight, g)
-                    : isDepthwise(g, input.shape(), weight.shape()) ? depthwiseConvolution(b, input, weight, g)
+                    : depthwise ? depthwiseConvolution(b, input, weight, g)
                     : spaceToDepth ? spaceToDepthConvolution(b, input, weight, g)
                     : b.convolution(input, weight, g.stride(), g.paddingLow(), g.paddingHigh(), ones(g.spatial()), g.dilation(), g.groups(), 1);
             if (patches || spaceToDepth) {
