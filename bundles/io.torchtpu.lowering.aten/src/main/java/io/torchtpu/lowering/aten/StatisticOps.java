@@ -79,7 +79,12 @@ final class StatisticOps {
         return n.floatAttr("correction", 1);
     }
 
-    /** sum((x - mean)^2) / max(0, N - correction), as PyTorch: N - correction at or below 0 gives inf or NaN. */
+    /**
+     * sum((x - mean)^2) / max(0, N - correction), as PyTorch: N - correction at or below 0 gives inf or NaN. The
+     * deviations are scaled by their largest magnitude before squaring, and the scale multiplied back after: the
+     * squares of f32 values above 1.8e19 overflow, where PyTorch's CPU kernel (double accumulators) gives a
+     * finite standard deviation.
+     */
     private static AtenOp variance(boolean standardDeviation, String... ops) {
         return op(ops).meta((n, p) -> {
             floating(n, n.input(0).type());
@@ -91,9 +96,17 @@ final class StatisticOps {
             long count = count(in.shape(), dims);
             HloValue sum = ReductionOps.reduceKeep(b, in, dims, b.scalar(in.dtype(), 0), b::add);
             HloValue centered = b.subtract(in, b.divide(sum, b.constant(sum.type(), (double) count)));
-            HloValue squares = reduce(b, b.multiply(centered, centered), dims, n.boolAttr("keepdim", false), b.scalar(in.dtype(), 0), b::add);
-            HloValue result = b.divide(squares, b.constant(squares.type(), Math.max(0, count - correction(n))));
-            return b.convert(standardDeviation ? b.sqrt(result) : result, x.get(0).dtype());
+            boolean keepdim = n.boolAttr("keepdim", false);
+            HloValue largest = reduce(b, b.abs(centered), dims, keepdim, b.scalar(in.dtype(), 0), b::maximum);
+            HloValue scale = b.select(b.compare(Direction.EQ, largest, b.constant(largest.type(), 0.0)), b.constant(largest.type(), 1.0), largest);
+            HloValue scaled = b.divide(centered, b.broadcastInDim(b.reshape(scale, Metas.reducedShape(in.shape(), dims, true)), in.shape(),
+                    ReductionOps.identity(in.rank())));
+            HloValue squares = reduce(b, b.multiply(scaled, scaled), dims, keepdim, b.scalar(in.dtype(), 0), b::add);
+            HloValue scaledVariance = b.divide(squares, b.constant(squares.type(), Math.max(0, count - correction(n))));
+            // scale * sqrt(v) and (scale * v) * scale: neither overflows before the result itself does
+            HloValue result = standardDeviation ? b.multiply(scale, b.sqrt(scaledVariance))
+                    : b.multiply(b.multiply(scale, scaledVariance), scale);
+            return b.convert(result, x.get(0).dtype());
         });
     }
 

@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.LongArrayRef;
 import org.bytedeco.pytorch.LongArrayRefOptional;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -50,6 +53,21 @@ class StatisticNumericTest {
     }
 
     private static final long[][] SHAPES = {{}, {7}, {2, 3, 4}};
+
+    /**
+     * Calls libtorch with {@code dims} (null: none) as an optional array whose numbers live through the call. The
+     * {@code LongArrayRefOptional(long...)} constructor views a copy that JavaCPP frees when the constructor
+     * returns, so a sample built that way ahead of its call read freed memory: libtorch reduced other dimensions
+     * now and then (var over [0, 2] of a [2, 3, 4] input gave 2 values instead of 3).
+     */
+    private static <T> T withDims(long[] dims, Function<LongArrayRefOptional, T> call) {
+        if (dims == null) {
+            return call.apply(new LongArrayRefOptional());
+        }
+        try (LongPointer numbers = new LongPointer(dims)) {
+            return call.apply(new LongArrayRefOptional(new LongArrayRef(numbers, dims.length)));
+        }
+    }
 
     @Test
     void fullReductions() {
@@ -128,11 +146,10 @@ class StatisticNumericTest {
                         long[] dims = correction instanceof Long c && c == 24 ? null : new long[] {0, 2};
                         String sample = what + " correction " + correction + " dims " + (dims == null ? "all" : shape(dims));
                         ScalarOptional torchCorrection = correction == null ? new ScalarOptional() : new ScalarOptional(scalar(correction));
-                        LongArrayRefOptional torchDims = dims == null ? new LongArrayRefOptional() : new LongArrayRefOptional(dims);
                         variances.add(sample(sample, List.of(x), attrs("dim", dims, "correction", correction, "keepdim", keepdim),
-                                t -> t.get(0).var(torchDims, torchCorrection, keepdim)));
+                                t -> withDims(dims, torchDims -> t.get(0).var(torchDims, torchCorrection, keepdim))));
                         deviations.add(sample(sample, List.of(x), attrs("dim", dims, "correction", correction, "keepdim", keepdim),
-                                t -> t.get(0).std(torchDims, torchCorrection, keepdim)));
+                                t -> withDims(dims, torchDims -> t.get(0).std(torchDims, torchCorrection, keepdim))));
                     }
                     for (double ord : new double[] {2, 1, 0, 3, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.5}) {
                         vectorNorms.add(sample(what + " ord " + ord + " dims [1, 2]", List.of(x), attrs("ord", ord, "dim", new long[] {1, 2}, "keepdim", keepdim),
