@@ -66,6 +66,11 @@ final class BenchReport {
                     + "torchtpu %.2f GFLOP/s = %.1f%% of the sgemm peak%n", line.getInt("batch"), BenchCli.number(line, "torchtpu_per_s"),
                     BenchCli.number(line, "libtorch_best_per_s"), line.getString("libtorch_best", "none"), BenchCli.number(line, "ratio"),
                     BenchCli.number(line, "torchtpu_gflops"), BenchCli.number(line, "torchtpu_pct_of_sgemm_peak")));
+            if (line.containsKey("libtorch_best_pct_of_sgemm_peak")) {
+                // the peer's share beside ours says how matmul-bound the model is on this machine
+                text.append(String.format(Locale.ROOT, "           libtorch at its best %.2f GFLOP/s = %.1f%% of the sgemm peak%n",
+                        BenchCli.number(line, "libtorch_best_gflops"), BenchCli.number(line, "libtorch_best_pct_of_sgemm_peak")));
+            }
             if (line.containsKey("jax_per_s")) {
                 text.append(String.format(Locale.ROOT, "           JAX on the same plugin and StableHLO %.1f/s (%s): torchtpu %.2fx%n",
                         BenchCli.number(line, "jax_per_s"), line.getString("jax"), BenchCli.number(line, "ratio_to_jax")));

@@ -34,6 +34,7 @@ class BenchCommandIT {
         assertTrue(process.waitFor(180, TimeUnit.SECONDS), "bench finishes");
         assertEquals(0, process.exitValue(), stdout);
         assertTrue(stdout.contains("libtorch best"), stdout);
+        assertTrue(stdout.matches("(?s).*libtorch at its best [0-9.]+ GFLOP/s = [0-9.]+% of the sgemm peak.*"), stdout);
 
         JsonObject document;
         try (JsonReader reader = Json.createReader(Files.newBufferedReader(json))) {

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A CPU runtime that compiles each program with matrix products or convolutions twice, with and without the
- * YNNPACK kernels XLA's CPU backend uses for them by default, and a third time with its convolutions run by
- * oneDNN ({@link OneDnnConvolutions}) where it has any and oneDNN is there; it runs all in turns on
+ * YNNPACK kernels XLA's CPU backend uses for them by default, and a third time with its convolutions and small
+ * linear layers run by oneDNN ({@link OneDnnConvolutions}) where it has any and oneDNN is there; it runs all in turns on
  * zero-filled arguments held on the device and keeps the fastest.
  *
  * <p>Why: neither wins everywhere. Measured with {@code torchtpu bench} on 2 cores: YNNPACK ran BERT's batch-1
@@ -45,7 +45,7 @@ final class KernelLibraryTuning implements Runtime {
 
     private final Runtime runtime;
     private final String backendId;
-    /** oneDNN's convolutions, a third candidate for programs with convolutions; null when oneDNN is not there. */
+    /** oneDNN's convolutions and linear layers, a third candidate for programs with either; null when oneDNN is not there. */
     private final OneDnnConvolutions oneDnn;
 
     KernelLibraryTuning(Runtime runtime, String backendId, OneDnnConvolutions oneDnn) {
@@ -75,7 +75,7 @@ final class KernelLibraryTuning implements Runtime {
         others.add(new Candidate("XLA's own kernels", stableHlo, without));
         String withOneDnn = oneDnn == null ? stableHlo : OneDnnConvolutions.rewrite(stableHlo);
         if (withOneDnn != stableHlo) {
-            others.add(new Candidate("oneDNN's convolutions", withOneDnn, options));
+            others.add(new Candidate("oneDNN", withOneDnn, options));
         }
         List<String> names = new ArrayList<>(List.of("YNNPACK"));
         List<Executable> executables = new ArrayList<>(List.of(withYnn));

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Convolutions run by oneDNN inside XLA: this class registers the FFI handler of {@code libtorchtpu_cpu_kernels}
  * (native/onednn_convolution.c) with the CPU plugin and rewrites a program's f32 {@code stablehlo.convolution}
- * ops into {@code stablehlo.custom_call}s of it.
+ * ops, and its linear layers as 1x1 convolutions ({@link #linearsAsConvolutions}), into {@code stablehlo.custom_call}s of it.
  *
  * <p>Why: on narrow layers (16-64 channels) XLA's CPU convolution kernels ran at half oneDNN's speed; at batch
  * 32 ResNet-18 lost 2x to libtorch for it (torchtpu bench). The rewrite keeps each convolution's logical
@@ -52,6 +52,17 @@ final class OneDnnConvolutions {
                     + "\\((tensor<[^>]*>)\\) -> tensor<[^>]*>\\s*$");
 
     private static final String NAME = "%[\\w.#:]+";
+    /**
+     * Linear layers with larger weights stay XLA's: each slice of the call reads all the weights, in the layout
+     * stored for XLA, and BERT-base's 768-wide layers ran at 83-95 GFLOP/s a core in oneDNN (ONEDNN_VERBOSE)
+     * against 141-148 for the 256-wide ones (1 MiB of weights is 256x1024); the whole of BERT-base at batch 1
+     * took 133 ms against YNNPACK's 105-109.
+     */
+    static final long MAX_LINEAR_WEIGHT_BYTES = 1 << 20;
+    /** A product without batch dimensions whose right operand contracts its first dimension: a linear layer's shape. */
+    private static final Pattern LINEAR = Pattern.compile("^(\\s*)(" + NAME + ") = \"stablehlo\\.dot_general\"\\((" + NAME + "), (" + NAME
+            + ")\\) \\{dot_dimension_numbers = #stablehlo\\.dot<lhs_contracting_dimensions = \\[(\\d+)\\], "
+            + "rhs_contracting_dimensions = \\[0\\]>\\} : \\((tensor<[^>]*>), (tensor<[^>]*>)\\) -> (tensor<[^>]*>)\\s*$");
     private static final Pattern ALTERNATIVE = Pattern.compile("\\b" + Pattern.quote(Runtime.ALTERNATIVE_TO) + " = \"(" + NAME + ")\"");
     private static final Pattern VALUE = Pattern.compile(NAME);
     private static final Pattern DEFINITION = Pattern.compile("^\\s*(" + NAME + ") = ");
@@ -113,12 +124,16 @@ final class OneDnnConvolutions {
         return version;
     }
 
-    /** The program with each f32 convolution oneDNN can run made a call of the handler; the same string when none. */
+    /**
+     * The program with each f32 convolution oneDNN can run, and each linear layer ({@link #linearsAsConvolutions}),
+     * made a call of the handler; the same string when none.
+     */
     static String rewrite(String stableHlo) {
-        if (!stableHlo.contains("\"stablehlo.convolution\"")) {
+        String program = linearsAsConvolutions(stableHlo);
+        if (!program.contains("\"stablehlo.convolution\"")) {
             return stableHlo;
         }
-        String[] lines = stableHlo.split("\n", -1);
+        String[] lines = program.split("\n", -1);
         takeAlternatives(lines);
         Uses uses = new Uses(lines);
         boolean changed = false;
@@ -146,6 +161,70 @@ final class OneDnnConvolutions {
                 }
                 changed = true;
             }
+        }
+        return changed ? String.join("\n", lines) : stableHlo;
+    }
+
+    /**
+     * The program with each linear layer, an f32 {@code dot_general} of {@code [..., K]} activations (rank 2 or 3)
+     * by {@code [K, N]} weights contracting K, written as the 1x1 convolution it is: activations {@code [b, 0, f]},
+     * weights reshaped to {@code [1, K, N]} ({@code [0, i, o]}, the same bytes). The convolution pass then makes it
+     * a call of the handler, with the bias, residual and ReLU after it, as it does for any convolution.
+     *
+     * <p>Why: XLA's CPU products (YNNPACK's and Eigen's) split each product across the pool and pack the weights
+     * on every call; for a BERT-sized layer at batch 1 (seq 128, d 256) they spent as much time on two cores as
+     * libtorch on one. oneDNN's 1x1 convolution ran those shapes at 141-148 GFLOP/s a core in the handler's
+     * single-threaded slices (ONEDNN_VERBOSE), and the layer's step went from 1.36-1.46 to 1.15-1.20 ms.
+     * Only weights up to {@link #MAX_LINEAR_WEIGHT_BYTES}.
+     */
+    static String linearsAsConvolutions(String stableHlo) {
+        if (!stableHlo.contains("\"stablehlo.dot_general\"")) {
+            return stableHlo;
+        }
+        String[] lines = stableHlo.split("\n", -1);
+        boolean changed = false;
+        for (int i = 0; i < lines.length; i++) {
+            Matcher dot = LINEAR.matcher(lines[i]);
+            if (!dot.matches()) {
+                continue;
+            }
+            long[] lhs = shape(dot.group(6));
+            long[] rhs = shape(dot.group(7));
+            long[] out = shape(dot.group(8));
+            if (lhs == null || rhs == null || out == null || lhs.length < 2 || lhs.length > 3 || rhs.length != 2
+                    || Integer.parseInt(dot.group(5)) != lhs.length - 1 || lhs[lhs.length - 1] != rhs[0]
+                    || out.length != lhs.length || out[out.length - 1] != rhs[1] || rhs[0] * rhs[1] * Float.BYTES > MAX_LINEAR_WEIGHT_BYTES) {
+                continue;
+            }
+            String indent = dot.group(1);
+            String suffix = i + "_" + dot.group(2).substring(1).replaceAll("\\W", "_");
+            String weights = "%onednn_weights_" + suffix;
+            String weightsType = "tensor<1x" + rhs[0] + "x" + rhs[1] + "xf32>";
+            StringBuilder replacement = new StringBuilder(indent).append(weights).append(" = \"stablehlo.reshape\"(").append(dot.group(4))
+                    .append(") : (").append(dot.group(7)).append(") -> ").append(weightsType).append('\n');
+            String activations = dot.group(3);
+            String activationsType = dot.group(6);
+            String result = dot.group(2);
+            String resultType = dot.group(8);
+            if (lhs.length == 2) {
+                // a batch of one, the rows as its positions: reshapes that copy nothing
+                activations = "%onednn_rows_" + suffix;
+                activationsType = "tensor<1x" + lhs[0] + "x" + lhs[1] + "xf32>";
+                replacement.append(indent).append(activations).append(" = \"stablehlo.reshape\"(").append(dot.group(3)).append(") : (")
+                        .append(dot.group(6)).append(") -> ").append(activationsType).append('\n');
+                result = "%onednn_result_" + suffix;
+                resultType = "tensor<1x" + out[0] + "x" + out[1] + "xf32>";
+            }
+            replacement.append(indent).append(result).append(" = \"stablehlo.convolution\"(").append(activations).append(", ").append(weights)
+                    .append(") {batch_group_count = 1 : i64, dimension_numbers = #stablehlo.conv<[b, 0, f]x[0, i, o]->[b, 0, f]>, ")
+                    .append("feature_group_count = 1 : i64} : (").append(activationsType).append(", ").append(weightsType).append(") -> ")
+                    .append(resultType);
+            if (lhs.length == 2) {
+                replacement.append('\n').append(indent).append(dot.group(2)).append(" = \"stablehlo.reshape\"(").append(result).append(") : (")
+                        .append(resultType).append(") -> ").append(dot.group(8));
+            }
+            lines[i] = replacement.toString();
+            changed = true;
         }
         return changed ? String.join("\n", lines) : stableHlo;
     }

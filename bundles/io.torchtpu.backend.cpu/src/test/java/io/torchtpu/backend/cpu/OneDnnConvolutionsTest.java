@@ -245,6 +245,67 @@ class OneDnnConvolutionsTest {
         assertSame(noConvolution, OneDnnConvolutions.rewrite(noConvolution));
     }
 
+    /**
+     * A linear layer as the lowering emits it: the weights stored {@code [in, out]}, transposed to PyTorch's
+     * {@code [out, in]} and back, then a product, a bias, a residual and a ReLU.
+     */
+    private static String linear(String x, String stored, String out, int rank) {
+        String torch = "tensor<" + String.join("x", List.of(stored.substring(7).split("x")[1], stored.substring(7).split("x")[0])) + "xf32>";
+        String bias = "tensor<" + shape(out)[rank - 1] + "xf32>";
+        return """
+                module @linear {
+                  func.func public @main(%x: $X, %w: $W, %b: $B, %r: $O) -> $O {
+                    %0 = "stablehlo.transpose"(%w) {permutation = array<i64: 1, 0>} : ($W) -> $T
+                    %1 = "stablehlo.transpose"(%0) {permutation = array<i64: 1, 0>} : ($T) -> $W
+                    %2 = "stablehlo.dot_general"(%x, %1) {dot_dimension_numbers = #stablehlo.dot<lhs_contracting_dimensions = [$LAST], rhs_contracting_dimensions = [0]>} : ($X, $W) -> $O
+                    %3 = "stablehlo.broadcast_in_dim"(%b) {broadcast_dimensions = array<i64: $LAST>} : ($B) -> $O
+                    %4 = "stablehlo.add"(%2, %3) : ($O, $O) -> $O
+                    %5 = "stablehlo.add"(%4, %r) : ($O, $O) -> $O
+                    %6 = "stablehlo.constant"() {value = dense<0.0> : $O} : () -> $O
+                    %7 = "stablehlo.maximum"(%5, %6) : ($O, $O) -> $O
+                    return %7 : $O
+                  }
+                }
+                """.replace("$X", x).replace("$W", stored).replace("$T", torch).replace("$B", bias).replace("$O", out)
+                .replace("$LAST", String.valueOf(rank - 1));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+        "tokens, bias, residual and ReLU in the call; tensor<2x48x64xf32>; tensor<64x96xf32>; tensor<2x48x96xf32>; %7 = \"stablehlo.custom_call\"",
+        "batch 1, rows sliced across the pool (8M multiply-adds); tensor<1x128x256xf32>; tensor<256x256xf32>; tensor<1x128x256xf32>; %7 = \"stablehlo.custom_call\"",
+        "rows of a matrix, the epilogue left to XLA; tensor<40x64xf32>; tensor<64x32xf32>; tensor<40x32xf32>; = \"stablehlo.custom_call\"",
+    })
+    void runsLinearLayersAsOneByOneConvolutions(String name, String x, String stored, String out, String call) {
+        int rank = shape(out).length;
+        String program = linear(x, stored, out, rank);
+        String rewritten = OneDnnConvolutions.rewrite(program);
+        assertTrue(rewritten.contains(call) && !rewritten.contains("dot_general"), rewritten);
+        assertEquals(rank == 3, !rewritten.contains("stablehlo.maximum"), rewritten);
+        long[] weights = shape(stored);
+        assertRewriteComputesTheSame(program, rewritten, random(shape(x), 20), random(weights, 21), random(new long[] {weights[1]}, 22),
+                random(shape(out), 23));
+    }
+
+    @Test
+    void leavesLargeBatchedOrOtherProductsToXla() {
+        long over = OneDnnConvolutions.MAX_LINEAR_WEIGHT_BYTES / Float.BYTES / 256 * 2;
+        String large = linear("tensor<1x8x256xf32>", "tensor<256x" + over + "xf32>", "tensor<1x8x" + over + "xf32>", 3);
+        assertSame(large, OneDnnConvolutions.rewrite(large), "weights over " + OneDnnConvolutions.MAX_LINEAR_WEIGHT_BYTES + " bytes");
+        String batched = """
+                module @attention {
+                  func.func public @main(%q: tensor<4x16x8xf32>, %k: tensor<4x8x16xf32>) -> tensor<4x16x16xf32> {
+                    %0 = "stablehlo.dot_general"(%q, %k) {dot_dimension_numbers = #stablehlo.dot<lhs_batching_dimensions = [0], rhs_batching_dimensions = [0], lhs_contracting_dimensions = [2], rhs_contracting_dimensions = [1]>} : (tensor<4x16x8xf32>, tensor<4x8x16xf32>) -> tensor<4x16x16xf32>
+                    return %0 : tensor<4x16x16xf32>
+                  }
+                }
+                """;
+        assertSame(batched, OneDnnConvolutions.rewrite(batched), "a product with batch dimensions");
+        String transposedWeights = linear("tensor<2x8x16xf32>", "tensor<16x16xf32>", "tensor<2x8x16xf32>", 3)
+                .replace("rhs_contracting_dimensions = [0]", "rhs_contracting_dimensions = [1]");
+        assertSame(transposedWeights, OneDnnConvolutions.rewrite(transposedWeights), "weights contracted on their second dimension");
+    }
+
     @Test
     void aHandlerWithoutAnAddressOrNameIsRefusedBeforeTheNativeCall() {
         IllegalArgumentException noAddress = assertThrows(IllegalArgumentException.class,
