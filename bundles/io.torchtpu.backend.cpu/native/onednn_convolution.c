@@ -20,9 +20,9 @@
  * Each distinct convolution gets one oneDNN primitive, made on its first run and kept for the process: a
  * primitive is just-in-time compiled code, costly to make and cheap to run.
  *
- * Threads: a call splits its batch into one slice per thread of XLA's own pool (the FFI thread pool), or the rows
- * of its first spatial dimension at batch 1, and runs each slice single-threaded,
- * the calling thread taking slices too. Why: oneDNN's OpenMP threads are a second
+ * Threads: a call splits its batch into one slice per thread that can run at once (the workers of XLA's own pool,
+ * the FFI thread pool, and the calling thread, at most one per CPU), or the rows of its first spatial dimension at
+ * batch 1, and runs each slice single-threaded, the calling thread taking slices too. Why: oneDNN's OpenMP threads are a second
  * pool beside XLA's; under OMP_WAIT_POLICY=PASSIVE (the launcher's default, for libtorch's sake) every call
  * woke them from sleep, which cost 40-50 us a call and made ResNet-18's convolutions 1.3-5x slower than the same
  * primitives in a loop (batch 1: 0.076 ms against 0.008 ms single-threaded). Single-threaded slices of half
@@ -521,22 +521,36 @@ static void discard(const XLA_FFI_Api *api, XLA_FFI_Error *error) {
   api->XLA_FFI_Error_Destroy(&destroy);
 }
 
-/* The threads of XLA's pool for this call, counting the caller's; 1 where the plugin's FFI has no pool. */
-static int64_t pool_threads(const XLA_FFI_CallFrame *frame) {
+/* The CPUs this process may run on; 1 when the system does not say. */
+static int64_t usable_cpus(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  int count = CPU_COUNT(&set);
+  return count < 1 ? 1 : count;
+}
+
+/*
+ * How many threads can run a call's slices at once: XLA's pool workers and the caller, but no more than the CPUs.
+ * Why the cap: with XLA's default pool (one worker per CPU) a slice for every worker and one for the caller would
+ * put more threads than cores on the slices; with a pool one smaller than the CPUs (PJRT_NPROC, CpuBackend's
+ * poolThreads) the caller makes up the last core. 1 where the plugin's FFI has no pool.
+ */
+static int64_t slice_threads(const XLA_FFI_CallFrame *frame) {
   const XLA_FFI_Api *api = frame->api;
   if (api->struct_size < offsetof(XLA_FFI_Api, XLA_FFI_ThreadPool_NumThreads) + sizeof api->XLA_FFI_ThreadPool_NumThreads) return 1;
-  int64_t threads = 1;
+  int64_t workers = 0;
   XLA_FFI_ThreadPool_NumThreads_Args args;
   memset(&args, 0, sizeof args);
   args.struct_size = XLA_FFI_ThreadPool_NumThreads_Args_STRUCT_SIZE;
   args.ctx = frame->ctx;
-  args.num_threads = &threads;
+  args.num_threads = &workers;
   XLA_FFI_Error *error = api->XLA_FFI_ThreadPool_NumThreads(&args);
   if (error != NULL) {
     discard(api, error);
     return 1;
   }
-  return threads < 1 ? 1 : threads;
+  int64_t threads = (workers < 0 ? 0 : workers) + 1, cpus = usable_cpus();
+  return threads < cpus ? threads : cpus;
 }
 
 /* Hands one task to XLA's pool; 0 when the pool refused it. */
@@ -566,7 +580,7 @@ static XLA_FFI_Error *onednn_convolution(XLA_FFI_CallFrame *frame) {
   if (work == NULL) return failure(frame, XLA_FFI_Error_Code_RESOURCE_EXHAUSTED, "no memory for the call");
   work->frame = frame;
   work->key = key;
-  int64_t threads = pool_threads(frame);
+  int64_t threads = slice_threads(frame);
   /* the batch; at batch 1 the result's rows, each slice reading the input rows its windows reach */
   work->sliced_dim = key.src_dims[0] == 1 && threads > 1 ? 2 : 0;
   work->extent = work->sliced_dim == 0 ? key.src_dims[0] : key.dst_dims[2];
