@@ -532,8 +532,8 @@ static int64_t usable_cpus(void) {
 /*
  * How many threads can run a call's slices at once: XLA's pool workers and the caller, but no more than the CPUs.
  * Why the cap: with XLA's default pool (one worker per CPU) a slice for every worker and one for the caller would
- * put more threads than cores on the slices; with a pool one smaller than the CPUs (PJRT_NPROC, CpuBackend's
- * poolThreads) the caller makes up the last core. 1 where the plugin's FFI has no pool.
+ * put more threads than cores on the slices; with a pool one smaller than the CPUs (XLA's PJRT_NPROC) the caller
+ * makes up the last core. 1 where the plugin's FFI has no pool.
  */
 static int64_t slice_threads(const XLA_FFI_CallFrame *frame) {
   const XLA_FFI_Api *api = frame->api;

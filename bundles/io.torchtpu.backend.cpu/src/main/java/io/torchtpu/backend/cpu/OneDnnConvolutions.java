@@ -200,8 +200,7 @@ final class OneDnnConvolutions {
             String suffix = i + "_" + dot.group(2).substring(1).replaceAll("\\W", "_");
             String weights = "%onednn_weights_" + suffix;
             String weightsType = "tensor<1x" + rhs[0] + "x" + rhs[1] + "xf32>";
-            StringBuilder replacement = new StringBuilder(indent).append(weights).append(" = \"stablehlo.reshape\"(").append(dot.group(4))
-                    .append(") : (").append(dot.group(7)).append(") -> ").append(weightsType).append('\n');
+            StringBuilder replacement = new StringBuilder(reshape(indent, weights, dot.group(4), dot.group(7), weightsType)).append('\n');
             String activations = dot.group(3);
             String activationsType = dot.group(6);
             String result = dot.group(2);
@@ -210,8 +209,7 @@ final class OneDnnConvolutions {
                 // a batch of one, the rows as its positions: reshapes that copy nothing
                 activations = "%onednn_rows_" + suffix;
                 activationsType = "tensor<1x" + lhs[0] + "x" + lhs[1] + "xf32>";
-                replacement.append(indent).append(activations).append(" = \"stablehlo.reshape\"(").append(dot.group(3)).append(") : (")
-                        .append(dot.group(6)).append(") -> ").append(activationsType).append('\n');
+                replacement.append(reshape(indent, activations, dot.group(3), dot.group(6), activationsType)).append('\n');
                 result = "%onednn_result_" + suffix;
                 resultType = "tensor<1x" + out[0] + "x" + out[1] + "xf32>";
             }
@@ -220,13 +218,17 @@ final class OneDnnConvolutions {
                     .append("feature_group_count = 1 : i64} : (").append(activationsType).append(", ").append(weightsType).append(") -> ")
                     .append(resultType);
             if (lhs.length == 2) {
-                replacement.append('\n').append(indent).append(dot.group(2)).append(" = \"stablehlo.reshape\"(").append(result).append(") : (")
-                        .append(resultType).append(") -> ").append(dot.group(8));
+                replacement.append('\n').append(reshape(indent, dot.group(2), result, resultType, dot.group(8)));
             }
             lines[i] = replacement.toString();
             changed = true;
         }
         return changed ? String.join("\n", lines) : stableHlo;
+    }
+
+    /** A line defining {@code name} as {@code operand} reshaped from {@code fromType} to {@code toType}. */
+    private static String reshape(String indent, String name, String operand, String fromType, String toType) {
+        return indent + name + " = \"stablehlo.reshape\"(" + operand + ") : (" + fromType + ") -> " + toType;
     }
 
     /**

@@ -249,9 +249,11 @@ class OneDnnConvolutionsTest {
      * A linear layer as the lowering emits it: the weights stored {@code [in, out]}, transposed to PyTorch's
      * {@code [out, in]} and back, then a product, a bias, a residual and a ReLU.
      */
-    private static String linear(String x, String stored, String out, int rank) {
-        String torch = "tensor<" + String.join("x", List.of(stored.substring(7).split("x")[1], stored.substring(7).split("x")[0])) + "xf32>";
-        String bias = "tensor<" + shape(out)[rank - 1] + "xf32>";
+    private static String linear(String x, String stored, String out) {
+        long[] weights = shape(stored);
+        int rank = shape(out).length;
+        String torch = "tensor<" + weights[1] + "x" + weights[0] + "xf32>";
+        String bias = "tensor<" + weights[1] + "xf32>";
         return """
                 module @linear {
                   func.func public @main(%x: $X, %w: $W, %b: $B, %r: $O) -> $O {
@@ -278,7 +280,7 @@ class OneDnnConvolutionsTest {
     })
     void runsLinearLayersAsOneByOneConvolutions(String name, String x, String stored, String out, String call) {
         int rank = shape(out).length;
-        String program = linear(x, stored, out, rank);
+        String program = linear(x, stored, out);
         String rewritten = OneDnnConvolutions.rewrite(program);
         assertTrue(rewritten.contains(call) && !rewritten.contains("dot_general"), rewritten);
         assertEquals(rank == 3, !rewritten.contains("stablehlo.maximum"), rewritten);
@@ -290,7 +292,7 @@ class OneDnnConvolutionsTest {
     @Test
     void leavesLargeBatchedOrOtherProductsToXla() {
         long over = OneDnnConvolutions.MAX_LINEAR_WEIGHT_BYTES / Float.BYTES / 256 * 2;
-        String large = linear("tensor<1x8x256xf32>", "tensor<256x" + over + "xf32>", "tensor<1x8x" + over + "xf32>", 3);
+        String large = linear("tensor<1x8x256xf32>", "tensor<256x" + over + "xf32>", "tensor<1x8x" + over + "xf32>");
         assertSame(large, OneDnnConvolutions.rewrite(large), "weights over " + OneDnnConvolutions.MAX_LINEAR_WEIGHT_BYTES + " bytes");
         String batched = """
                 module @attention {
@@ -301,7 +303,7 @@ class OneDnnConvolutionsTest {
                 }
                 """;
         assertSame(batched, OneDnnConvolutions.rewrite(batched), "a product with batch dimensions");
-        String transposedWeights = linear("tensor<2x8x16xf32>", "tensor<16x16xf32>", "tensor<2x8x16xf32>", 3)
+        String transposedWeights = linear("tensor<2x8x16xf32>", "tensor<16x16xf32>", "tensor<2x8x16xf32>")
                 .replace("rhs_contracting_dimensions = [0]", "rhs_contracting_dimensions = [1]");
         assertSame(transposedWeights, OneDnnConvolutions.rewrite(transposedWeights), "weights contracted on their second dimension");
     }
