@@ -1164,6 +1164,30 @@ JNIFN(jstring, setEnvironmentDefault)(JNIEnv *env, jclass cls, jstring jname, js
   return out;
 }
 
+/* setenv(name, value, 1): a setting read when a client is created (XLA CPU's PJRT_NPROC, the
+ * size of its thread pool), set just for that. Returns the value before, or NULL when unset.
+ * The caller restores it by setting it again (an empty value where it was unset) rather than
+ * unsetenv: overwriting a variable that exists replaces one entry in place, whereas adding
+ * one may move the environment array under a getenv on another thread. */
+JNIFN(jstring, setEnvironment)(JNIEnv *env, jclass cls, jstring jname, jstring jvalue) {
+  (void)cls;
+  const char *name = (*env)->GetStringUTFChars(env, jname, NULL);
+  if (name == NULL) return NULL;
+  const char *value = (*env)->GetStringUTFChars(env, jvalue, NULL);
+  if (value == NULL) {
+    (*env)->ReleaseStringUTFChars(env, jname, name);
+    return NULL;
+  }
+  const char *before = getenv(name);
+  jstring out = before != NULL ? (*env)->NewStringUTF(env, before) : NULL;
+  if (!(*env)->ExceptionCheck(env) && setenv(name, value, 1) != 0) {
+    throw_class(env, "java/lang/IllegalArgumentException", "setenv failed");
+  }
+  (*env)->ReleaseStringUTFChars(env, jvalue, value);
+  (*env)->ReleaseStringUTFChars(env, jname, name);
+  return out;
+}
+
 /* ---------------------------------------------------------------- topology */
 
 /* A plugin that predates a function leaves its slot outside its PJRT_Api (or NULL). */
@@ -1334,57 +1358,81 @@ static int swallow(const PJRT_Api *p, PJRT_Error *err) {
   return 1;
 }
 
-/* The XLA CPU plugin copies a buffer to the host on a worker thread and signals an event:
- * a thread hand-off of several microseconds (tens on a busy machine) even for a few bytes.
- * When the buffer lives in host memory (PJRT_Buffer_IsOnCpu), is ready, has the dense
- * major-to-minor layout and exactly `size` bytes, this copies it here instead, while an
- * external reference pins its memory. Returns JNI_TRUE when it copied; JNI_FALSE (nothing
- * thrown) when the caller must take the ordinary path. */
-JNIFN(jboolean, bufferCopyFromCpu)(JNIEnv *env, jclass cls, jlong api, jlong buf, jobject dst, jlong offset,
-                                   jlong size) {
-  (void)cls;
-  const PJRT_Api *p = API(api);
+/* Whether a buffer lives in host memory (PJRT_Buffer_IsOnCpu), is ready, has the dense
+ * major-to-minor layout and exactly `size` bytes: then its device memory is a plain host
+ * array of those bytes. 0 (nothing thrown) when any of that is not so or cannot be asked. */
+static int is_dense_host_array(const PJRT_Api *p, PJRT_Buffer *b, jlong size) {
   if (!HAS_FN(p, PJRT_Buffer_IsOnCpu) || !HAS_FN(p, PJRT_Buffer_ReadyEvent) ||
-      !HAS_FN(p, PJRT_Buffer_GetMemoryLayout) || !HAS_FN(p, PJRT_Buffer_IncreaseExternalReferenceCount) ||
-      !HAS_FN(p, PJRT_Buffer_DecreaseExternalReferenceCount) ||
-      !HAS_FN(p, PJRT_Buffer_OpaqueDeviceMemoryDataPointer))
-    return JNI_FALSE;
-  char *base = (char *)(*env)->GetDirectBufferAddress(env, dst);
-  if (base == NULL) return JNI_FALSE;
-  PJRT_Buffer *b = PTR(PJRT_Buffer, buf);
+      !HAS_FN(p, PJRT_Buffer_GetMemoryLayout) || !HAS_FN(p, PJRT_Buffer_OpaqueDeviceMemoryDataPointer))
+    return 0;
   INIT_ARGS(PJRT_Buffer_IsOnCpu_Args, oc);
   oc.buffer = b;
-  if (swallow(p, p->PJRT_Buffer_IsOnCpu(&oc)) || !oc.is_on_cpu) return JNI_FALSE;
+  if (swallow(p, p->PJRT_Buffer_IsOnCpu(&oc)) || !oc.is_on_cpu) return 0;
   INIT_ARGS(PJRT_Buffer_ReadyEvent_Args, re);
   re.buffer = b;
-  if (swallow(p, p->PJRT_Buffer_ReadyEvent(&re))) return JNI_FALSE;
+  if (swallow(p, p->PJRT_Buffer_ReadyEvent(&re))) return 0;
   if (!consume_if_done(p, re.event)) {
     INIT_ARGS(PJRT_Event_Destroy_Args, d);
     d.event = re.event;
     swallow(p, p->PJRT_Event_Destroy(&d));
-    return JNI_FALSE; /* still being written, or failed: the ordinary path waits or reports */
+    return 0; /* still being written, or failed: the ordinary path waits or reports */
   }
   INIT_ARGS(PJRT_Buffer_GetMemoryLayout_Args, l);
   l.buffer = b;
-  if (swallow(p, p->PJRT_Buffer_GetMemoryLayout(&l))) return JNI_FALSE;
-  if (l.layout.type != PJRT_Buffer_MemoryLayout_Type_Tiled || l.layout.tiled.num_tiles != 0) return JNI_FALSE;
+  if (swallow(p, p->PJRT_Buffer_GetMemoryLayout(&l))) return 0;
+  if (l.layout.type != PJRT_Buffer_MemoryLayout_Type_Tiled || l.layout.tiled.num_tiles != 0) return 0;
   size_t rank = l.layout.tiled.minor_to_major_size;
   for (size_t i = 0; i < rank; i++) {
-    if (l.layout.tiled.minor_to_major[i] != (int64_t)(rank - 1 - i)) return JNI_FALSE;
+    if (l.layout.tiled.minor_to_major[i] != (int64_t)(rank - 1 - i)) return 0;
   }
   INIT_ARGS(PJRT_Buffer_OnDeviceSizeInBytes_Args, sz);
   sz.buffer = b;
-  if (swallow(p, p->PJRT_Buffer_OnDeviceSizeInBytes(&sz)) || sz.on_device_size_in_bytes != (size_t)size)
+  return !swallow(p, p->PJRT_Buffer_OnDeviceSizeInBytes(&sz)) && sz.on_device_size_in_bytes == (size_t)size;
+}
+
+/* The buffer's device memory, or NULL (nothing thrown) when the plugin does not say. */
+static void *device_memory(const PJRT_Api *p, PJRT_Buffer *b) {
+  INIT_ARGS(PJRT_Buffer_OpaqueDeviceMemoryDataPointer_Args, ptr);
+  ptr.buffer = b;
+  return swallow(p, p->PJRT_Buffer_OpaqueDeviceMemoryDataPointer(&ptr)) ? NULL : ptr.device_memory_ptr;
+}
+
+/* The XLA CPU plugin copies a buffer to the host on a worker thread and signals an event:
+ * a thread hand-off of several microseconds (tens on a busy machine) even for a few bytes.
+ * When the buffer is a dense host array (is_dense_host_array), this copies it here instead,
+ * while an external reference pins its memory. Returns JNI_TRUE when it copied; JNI_FALSE
+ * (nothing thrown) when the caller must take the ordinary path. */
+JNIFN(jboolean, bufferCopyFromCpu)(JNIEnv *env, jclass cls, jlong api, jlong buf, jobject dst, jlong offset,
+                                   jlong size) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  if (!HAS_FN(p, PJRT_Buffer_IncreaseExternalReferenceCount) || !HAS_FN(p, PJRT_Buffer_DecreaseExternalReferenceCount))
     return JNI_FALSE;
+  char *base = (char *)(*env)->GetDirectBufferAddress(env, dst);
+  if (base == NULL) return JNI_FALSE;
+  PJRT_Buffer *b = PTR(PJRT_Buffer, buf);
+  if (!is_dense_host_array(p, b, size)) return JNI_FALSE;
   INIT_ARGS(PJRT_Buffer_IncreaseExternalReferenceCount_Args, inc);
   inc.buffer = b;
   if (swallow(p, p->PJRT_Buffer_IncreaseExternalReferenceCount(&inc))) return JNI_FALSE;
-  INIT_ARGS(PJRT_Buffer_OpaqueDeviceMemoryDataPointer_Args, ptr);
-  ptr.buffer = b;
-  int ok = !swallow(p, p->PJRT_Buffer_OpaqueDeviceMemoryDataPointer(&ptr)) && (ptr.device_memory_ptr != NULL || size == 0);
-  if (ok && size > 0) memcpy(base + offset, ptr.device_memory_ptr, (size_t)size);
+  void *memory = device_memory(p, b);
+  int ok = memory != NULL || size == 0;
+  if (ok && size > 0) memcpy(base + offset, memory, (size_t)size);
   INIT_ARGS(PJRT_Buffer_DecreaseExternalReferenceCount_Args, dec);
   dec.buffer = b;
   swallow(p, p->PJRT_Buffer_DecreaseExternalReferenceCount(&dec));
   return ok ? JNI_TRUE : JNI_FALSE;
+}
+
+/* A direct ByteBuffer over the device memory of a buffer that is a dense host array of
+ * `size` bytes (is_dense_host_array), for another client of the same plugin to alias; NULL
+ * (nothing thrown) when it is not one, or is larger than a ByteBuffer can be. The memory is
+ * the buffer's: the caller keeps the buffer alive, and unchanged, while the view is used. */
+JNIFN(jobject, bufferHostView)(JNIEnv *env, jclass cls, jlong api, jlong buf, jlong size) {
+  (void)cls;
+  const PJRT_Api *p = API(api);
+  PJRT_Buffer *b = PTR(PJRT_Buffer, buf);
+  if (size <= 0 || size > INT32_MAX || !is_dense_host_array(p, b, size)) return NULL;
+  void *memory = device_memory(p, b);
+  return memory == NULL ? NULL : (*env)->NewDirectByteBuffer(env, memory, size);
 }

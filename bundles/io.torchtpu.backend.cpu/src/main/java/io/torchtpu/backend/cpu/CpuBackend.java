@@ -51,11 +51,22 @@ public class CpuBackend implements Backend {
         @AttributeDefinition(description = "Path of oneDNN's libdnnl.so.3, whose convolutions the kernel library tuning also "
                 + "tries; empty for the one fetch-onednn.sh installed beside the default plugin, none for XLA's kernels only.")
         String oneDnn() default "";
+
+        @AttributeDefinition(description = "With the kernel library tuning, also try the fastest compile of each program on a "
+                + "second client whose thread pool has one thread fewer than the CPUs, so that the calling thread, which runs "
+                + "the program's serial steps, has a core of its own, and keep it where it runs faster (batch-1 programs, "
+                + "mostly). Off where there is one CPU, where PJRT_NPROC or NPROC set the pool's size, or with asynchronous=true.")
+        boolean tunePoolSize() default true;
     }
+
+    /** XLA's CPU client takes its thread pool's size from this variable, read when the client is created. */
+    static final String POOL_SIZE_VARIABLE = "PJRT_NPROC";
 
     private final String id;
     private final PjrtPlugin plugin;
     private final PjrtRuntime runtime;
+    /** A second client whose pool is one thread smaller, sharing the first's buffers; null when not tuned. */
+    private final PjrtRuntime smallerPool;
     private final Runtime served;
 
     CpuBackend(Config config) {
@@ -80,9 +91,24 @@ public class CpuBackend implements Backend {
         this.runtime = new PjrtRuntime(client);
         OneDnnConvolutions oneDnn = !config.tuneKernelLibrary() || config.oneDnn().equals("none") ? null
                 : OneDnnConvolutions.register(plugin, config.oneDnn().isBlank() ? null : Path.of(config.oneDnn()), id).orElse(null);
-        this.served = config.tuneKernelLibrary() ? new KernelLibraryTuning(runtime, id, oneDnn) : runtime;
-        LOG.info("backend {}: {} {} with {} device(s) from {}", id, client.platformName(), client.platformVersion(),
-                client.addressableDevices().size(), plugin.path());
+        int smallerPoolThreads = java.lang.Runtime.getRuntime().availableProcessors() - 1;
+        boolean poolSizeSet = isSet(PjrtPlugin.environmentInEffect(POOL_SIZE_VARIABLE)) || isSet(PjrtPlugin.environmentInEffect("NPROC"));
+        if (config.tuneKernelLibrary() && config.tunePoolSize() && smallerPoolThreads >= 1 && !poolSizeSet
+                && !Boolean.TRUE.equals(options.get("asynchronous"))) {
+            PjrtClient smaller = plugin.createClient(options, Map.of(POOL_SIZE_VARIABLE, String.valueOf(smallerPoolThreads)));
+            this.smallerPool = PjrtRuntime.sharingBuffersOf(runtime, smaller);
+        } else {
+            this.smallerPool = null;
+        }
+        this.served = !config.tuneKernelLibrary() ? runtime
+                : new KernelLibraryTuning(runtime, id, oneDnn, smallerPool, smallerPool == null ? 0 : smallerPoolThreads);
+        LOG.info("backend {}: {} {} with {} device(s) from {}{}", id, client.platformName(), client.platformVersion(),
+                client.addressableDevices().size(), plugin.path(),
+                smallerPool == null ? "" : "; programs may run on a second client with a pool of " + smallerPoolThreads + " thread(s)");
+    }
+
+    private static boolean isSet(String variable) {
+        return variable != null && !variable.isBlank();
     }
 
     private static Object typed(String value) {
@@ -97,6 +123,10 @@ public class CpuBackend implements Backend {
     }
 
     void close() {
+        // the smaller pool's client first: its buffers alias the memory of the other's
+        if (smallerPool != null) {
+            smallerPool.close();
+        }
         runtime.close();
         LOG.info("backend {} closed", id);
     }

@@ -13,6 +13,7 @@ import io.torchtpu.api.Runtime;
 import io.torchtpu.api.TensorType;
 import io.torchtpu.runtime.pjrt.PjrtPlugin;
 import io.torchtpu.runtime.pjrt.PjrtRuntime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +40,10 @@ class KernelLibraryTuningTest {
               }
             }
             """;
+
+    private static final HostTensor LHS = HostTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+    private static final HostTensor RHS = HostTensor.ofFloats(new float[] {1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1}, 3, 4);
+    private static final float[] PRODUCT = {1, 2, 3, 6, 4, 5, 6, 15};
 
     private static PjrtRuntime runtime;
     private static KernelLibraryTuning tuning;
@@ -110,7 +115,7 @@ class KernelLibraryTuningTest {
         Runtime slowWithoutYnn = new RealRuntime() {
             @Override public Executable compile(String stableHlo, Map<String, Object> options) {
                 Executable compiled = runtime.compile(stableHlo, options);
-                return options.containsKey(KernelLibraryTuning.YNN_OPTION) ? new Slower(compiled, slowRuns) : compiled;
+                return options.containsKey(KernelLibraryTuning.YNN_OPTION) ? new Slower(compiled, slowRuns, 20_000_000L) : compiled;
             }
         };
         HostTensor lhs = HostTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
@@ -122,15 +127,74 @@ class KernelLibraryTuningTest {
         }
     }
 
-    /** A real executable whose device runs take 20 ms longer. */
-    private record Slower(Executable real, AtomicInteger runs) implements Executable {
+    @Test
+    void aProgramFasterOnTheSmallerPoolIsKeptThereRunsOnTheFirstClientsBuffersAndDeserializesThere() {
+        // the smaller pool's client for real; the first client's programs made 2 ms slower, so that the smaller pool wins
+        try (PjrtRuntime smaller = smallerPool()) {
+            KernelLibraryTuning tuned = new KernelLibraryTuning(slowed(runtime, 2_000_000L), "cpu-test", null, smaller, 1);
+            assertEquals(runtime.identity() + " kernel-library-tuned smaller-pool-1", tuned.identity());
+            try (Executable kept = tuned.compile(MATMUL, Map.of()); DeviceBuffer rhs = tuned.upload(RHS)) {
+                assertFalse(kept instanceof Slower, "kept on the smaller pool");
+                assertArrayEquals(PRODUCT, kept.run(List.of(LHS), List.of(rhs)).get(0).toFloatArray());
+                byte[] serialized = kept.serialize();
+                assertArrayEquals(KernelLibraryTuning.SMALLER_POOL_MARK, Arrays.copyOf(serialized, KernelLibraryTuning.SMALLER_POOL_MARK.length));
+                try (Executable again = tuned.deserialize(serialized)) {
+                    assertArrayEquals(PRODUCT, again.run(List.of(LHS), List.of(rhs)).get(0).toFloatArray());
+                    assertArrayEquals(KernelLibraryTuning.SMALLER_POOL_MARK,
+                            Arrays.copyOf(again.serialize(), KernelLibraryTuning.SMALLER_POOL_MARK.length), "marked again: a cache that rewrites it keeps the pool");
+                }
+                // a backend configured without the smaller pool runs it on its own client
+                try (Executable own = tuning.deserialize(serialized); DeviceBuffer ownRhs = tuning.upload(RHS)) {
+                    assertArrayEquals(PRODUCT, own.run(List.of(LHS), List.of(ownRhs)).get(0).toFloatArray());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aProgramSlowerOnTheSmallerPoolStaysOnTheFirstClient() {
+        try (PjrtRuntime smaller = smallerPool()) {
+            KernelLibraryTuning tuned = new KernelLibraryTuning(runtime, "cpu-test", null, slowed(smaller, 2_000_000L), 1);
+            try (Executable kept = tuned.compile(MATMUL, Map.of())) {
+                assertFalse(kept instanceof Slower);
+                byte[] serialized = kept.serialize();
+                assertFalse(Arrays.equals(KernelLibraryTuning.SMALLER_POOL_MARK, Arrays.copyOf(serialized, KernelLibraryTuning.SMALLER_POOL_MARK.length)));
+                assertArrayEquals(PRODUCT, kept.run(List.of(LHS, RHS)).get(0).toFloatArray());
+            }
+        }
+    }
+
+    /** A second real client of the plugin with a pool of one thread, sharing the first one's buffers, as CpuBackend makes it. */
+    private static PjrtRuntime smallerPool() {
+        return PjrtRuntime.sharingBuffersOf(runtime, PjrtPlugin.loadDefaultCpu()
+                .createClient(Map.of("asynchronous", false), Map.of(CpuBackend.POOL_SIZE_VARIABLE, "1")));
+    }
+
+    /** The real runtime, its executables' runs made {@code delayNanos} slower. */
+    private static Runtime slowed(Runtime real, long delayNanos) {
+        AtomicInteger runs = new AtomicInteger();
+        return new Runtime() {
+            @Override public String platformName() { return real.platformName(); }
+            @Override public String platformVersion() { return real.platformVersion(); }
+            @Override public String identity() { return real.identity(); }
+            @Override public List<Device> devices() { return real.devices(); }
+            @Override public Executable compile(String stableHlo, Map<String, Object> options) {
+                return new Slower(real.compile(stableHlo, options), runs, delayNanos);
+            }
+            @Override public DeviceBuffer upload(HostTensor tensor) { return real.upload(tensor); }
+            @Override public Executable deserialize(byte[] serialized) { return new Slower(real.deserialize(serialized), runs, delayNanos); }
+        };
+    }
+
+    /** A real executable whose device runs take {@code delayNanos} longer. */
+    private record Slower(Executable real, AtomicInteger runs, long delayNanos) implements Executable {
         @Override public List<TensorType> inputTypes() { return real.inputTypes(); }
         @Override public List<TensorType> outputTypes() { return real.outputTypes(); }
         @Override public List<HostTensor> run(List<HostTensor> inputs) { return real.run(inputs); }
         @Override public List<HostTensor> run(List<HostTensor> inputs, List<DeviceBuffer> resident) { return real.run(inputs, resident); }
         @Override public void run(List<HostTensor> inputs, List<DeviceBuffer> resident, List<HostTensor> outputs) {
             runs.incrementAndGet();
-            LockSupport.parkNanos(20_000_000L);
+            LockSupport.parkNanos(delayNanos);
             real.run(inputs, resident, outputs);
         }
         @Override public byte[] serialize() { return real.serialize(); }

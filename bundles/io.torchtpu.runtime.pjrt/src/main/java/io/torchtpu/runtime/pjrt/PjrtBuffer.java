@@ -228,6 +228,21 @@ public final class PjrtBuffer implements AutoCloseable {
     if (spec.elementType() != t) throw new IllegalStateException(this + " is not " + t);
   }
 
+  /**
+   * This buffer's own memory, when it is a ready, dense array in host memory (the XLA CPU plugin's), for
+   * another client of the same plugin to alias with {@link PjrtClient#bufferFromHostZeroCopy}; null when it
+   * is not one. The memory is this buffer's: whoever reads it keeps the buffer open meanwhile.
+   */
+  ByteBuffer hostView() {
+    long h = acquire();
+    try {
+      ByteBuffer view = PjrtNative.bufferHostView(client.api(), h, hostSize(h));
+      return view == null ? null : view.order(ByteOrder.nativeOrder());
+    } finally {
+      resource.release();
+    }
+  }
+
   long acquire() {
     return resource.acquire();
   }

@@ -106,10 +106,17 @@ final class PjrtNative {
    * {@code dst}; false (nothing thrown) when the ordinary bufferToHost must be used.
    */
   static native boolean bufferCopyFromCpu(long api, long buffer, ByteBuffer dst, long offset, long size);
+  /**
+   * A direct buffer over the memory of a ready, dense buffer of {@code size} bytes that lives in host memory,
+   * for another client of the plugin to alias; null (nothing thrown) when it is not one.
+   */
+  static native ByteBuffer bufferHostView(long api, long buffer, long size);
 
   // environment, before a plugin loads
   static native String setEnvironmentDefault(String name, String value);
   static native String getEnvironment(String name);
+  /** Sets a variable, replacing its value; returns the value before (null when unset). */
+  static native String setEnvironment(String name, String value);
 
   // topologies and deviceless (ahead-of-time) compilation
   static native long topologyCreate(long api, String name, String[] names, Object[] values);

@@ -200,6 +200,32 @@ public final class PjrtPlugin {
   }
 
   /**
+   * Creates a client with {@code variables} set in the process environment while the plugin creates it, and
+   * set back afterwards: settings the plugin reads at that moment only and takes as no option, such as XLA
+   * CPU's {@code PJRT_NPROC} (the size of the client's thread pool). Variables the process did not have are
+   * left set to the empty string, which XLA reads as unset. Creations of this kind in one process run one at
+   * a time.
+   */
+  public PjrtClient createClient(Map<String, ?> options, Map<String, String> variables) {
+    synchronized (PjrtPlugin.class) {
+      Map<String, String> before = new LinkedHashMap<>();
+      try {
+        for (Map.Entry<String, String> variable : variables.entrySet()) {
+          String name = Objects.requireNonNull(variable.getKey(), "variable name");
+          if (name.isEmpty() || name.indexOf('=') >= 0) {
+            throw new IllegalArgumentException("not an environment variable name: '" + name + "'");
+          }
+          String previous = PjrtNative.setEnvironment(name, Objects.requireNonNull(variable.getValue(), name));
+          before.put(name, previous == null ? "" : previous);
+        }
+        return PjrtClient.create(this, options);
+      } finally {
+        before.forEach(PjrtNative::setEnvironment);
+      }
+    }
+  }
+
+  /**
    * A device topology for ahead-of-time compilation without devices (PJRT_TopologyDescription_Create),
    * e.g. libtpu's {@code v5e:2x2}, {@code v4:2x2x1} or {@code tpu7x:2x2x1}. Initializes the plugin first.
    *

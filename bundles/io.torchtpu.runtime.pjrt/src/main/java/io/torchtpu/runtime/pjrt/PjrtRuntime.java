@@ -7,6 +7,7 @@ import io.torchtpu.api.Executable;
 import io.torchtpu.api.HostTensor;
 import io.torchtpu.api.Runtime;
 import io.torchtpu.api.TensorType;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,9 +20,32 @@ import java.util.Objects;
  */
 public final class PjrtRuntime implements Runtime, AutoCloseable {
     private final PjrtClient client;
+    /** The runtime whose buffers this one's executables take and whose uploads these are; null for its own. */
+    private final PjrtRuntime bufferOwner;
 
     public PjrtRuntime(PjrtClient client) {
+        this(client, null);
+    }
+
+    private PjrtRuntime(PjrtClient client, PjrtRuntime bufferOwner) {
         this.client = Objects.requireNonNull(client, "client");
+        this.bufferOwner = bufferOwner;
+    }
+
+    /**
+     * A runtime over {@code client} that compiles and runs there but keeps its tensors on {@code owner}: its
+     * uploads are owner's, and its executables take owner's device buffers as they are, each read in place
+     * through a buffer of {@code client} that aliases its memory (made on the first run and kept with it), so
+     * that one set of weights serves programs on both clients. For two clients of one plugin whose device
+     * memory is host memory, such as two XLA CPU clients with thread pools of different sizes; a buffer not
+     * in host memory is copied to {@code client} once instead. The new runtime owns {@code client}.
+     */
+    public static PjrtRuntime sharingBuffersOf(PjrtRuntime owner, PjrtClient client) {
+        Objects.requireNonNull(owner, "owner");
+        if (client.plugin() != owner.client.plugin()) {
+            throw new IllegalArgumentException(client + " is not a client of " + owner.client.plugin());
+        }
+        return new PjrtRuntime(client, owner.bufferOwner != null ? owner.bufferOwner : owner);
     }
 
     public PjrtClient client() {
@@ -93,18 +117,21 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
                 default -> compileOptions.withOverride(option.getKey(), option.getValue());
             };
         }
-        return new PjrtRuntimeExecutable(client.compile(stableHlo, compileOptions));
+        return new PjrtRuntimeExecutable(client.compile(stableHlo, compileOptions), bufferOwner);
     }
 
     @Override
     public DeviceBuffer upload(HostTensor tensor) {
         Objects.requireNonNull(tensor, "tensor");
+        if (bufferOwner != null) {
+            return bufferOwner.upload(tensor);
+        }
         return new PjrtDeviceBuffer(client.bufferFromHost(tensor.data(), elementType(tensor.type().dtype()), tensor.type().shape()));
     }
 
     @Override
     public Executable deserialize(byte[] serialized) {
-        return new PjrtRuntimeExecutable(client.deserialize(serialized));
+        return new PjrtRuntimeExecutable(client.deserialize(serialized), bufferOwner);
     }
 
     @Override
@@ -136,9 +163,12 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
     /** One compiled program; inputs are copied to the device, outputs back to host tensors. */
     private static final class PjrtRuntimeExecutable implements Executable {
         private final PjrtLoadedExecutable executable;
+        /** Whose device buffers this executable reads through views on its own client; null when none. */
+        private final PjrtRuntime bufferOwner;
 
-        PjrtRuntimeExecutable(PjrtLoadedExecutable executable) {
+        PjrtRuntimeExecutable(PjrtLoadedExecutable executable, PjrtRuntime bufferOwner) {
             this.executable = executable;
+            this.bufferOwner = bufferOwner;
         }
 
         @Override
@@ -199,6 +229,9 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
             PjrtBuffer[] uploaded = new PjrtBuffer[inputs.size()];
             PjrtBuffer[] arguments = new PjrtBuffer[inputs.size() + resident.size()];
             PjrtBuffer[] outputs = null;
+            // buffers of the owner read through views: each held for the run, so that a close meanwhile frees
+            // its memory only after the view is gone
+            List<PjrtBuffer> held = new ArrayList<>();
             try {
                 for (int i = 0; i < uploaded.length; i++) {
                     HostTensor input = Objects.requireNonNull(inputs.get(i), "input " + i);
@@ -208,17 +241,25 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
                     arguments[i] = uploaded[i];
                 }
                 for (int i = 0; i < resident.size(); i++) {
-                    if (!(resident.get(i) instanceof PjrtDeviceBuffer buffer) || buffer.buffer.client() != client) {
+                    if (!(resident.get(i) instanceof PjrtDeviceBuffer buffer)
+                            || buffer.buffer.client() != client && (bufferOwner == null || buffer.buffer.client() != bufferOwner.client)) {
                         throw new IllegalArgumentException("argument " + (uploaded.length + i)
                                 + ": a device buffer must come from upload() of this executable's runtime");
                     }
-                    arguments[uploaded.length + i] = buffer.buffer;
+                    if (buffer.buffer.client() == client) {
+                        arguments[uploaded.length + i] = buffer.buffer;
+                    } else {
+                        buffer.buffer.acquire();
+                        held.add(buffer.buffer);
+                        arguments[uploaded.length + i] = buffer.viewOn(client);
+                    }
                 }
                 outputs = executable.execute(arguments);
                 results.accept(outputs);
             } finally {
                 closeAll(uploaded);
                 closeAll(outputs);
+                held.forEach(buffer -> buffer.resource().release());
             }
         }
 
@@ -247,9 +288,27 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
     /** A PJRT buffer behind the API's DeviceBuffer. */
     private static final class PjrtDeviceBuffer implements DeviceBuffer {
         private final PjrtBuffer buffer;
+        /** The buffer as another client reads it ({@link #sharingBuffersOf}); null until one asks. */
+        private PjrtBuffer view;
 
         PjrtDeviceBuffer(PjrtBuffer buffer) {
             this.buffer = buffer;
+        }
+
+        /**
+         * The buffer on {@code other}: a buffer there aliasing its memory, or, where its memory is not host
+         * memory, a copy; made once and closed with this one. The caller holds a use of the buffer.
+         */
+        synchronized PjrtBuffer viewOn(PjrtClient other) {
+            if (view == null || view.isClosed() || view.client() != other) {
+                if (view != null) {
+                    view.close();
+                }
+                ByteBuffer memory = buffer.hostView();
+                view = memory != null ? other.bufferFromHostZeroCopy(memory, buffer.elementType(), buffer.dims(), null)
+                        : other.bufferFromHost(buffer.toHost(), buffer.elementType(), buffer.dims(), null);
+            }
+            return view;
         }
 
         @Override
@@ -264,8 +323,14 @@ public final class PjrtRuntime implements Runtime, AutoCloseable {
             return host;
         }
 
+        /** Closes the view first: it reads this buffer's memory. */
         @Override
         public void close() {
+            synchronized (this) {
+                if (view != null) {
+                    view.close();
+                }
+            }
             buffer.close();
         }
     }

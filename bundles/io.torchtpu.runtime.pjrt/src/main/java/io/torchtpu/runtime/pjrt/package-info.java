@@ -10,5 +10,5 @@
  * a {@link PjrtException} with its PJRT error code.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.2.0")
+@org.osgi.annotation.versioning.Version("0.3.0")
 package io.torchtpu.runtime.pjrt;
