@@ -335,7 +335,7 @@ JNIFN(void, registerFfiHandler)(JNIEnv *env, jclass cls, jlong api, jstring jtar
   if (target != NULL) (*env)->ReleaseStringUTFChars(env, jtarget, target);
 }
 
-/* getenv, which sees what setEnvironmentDefault set (System.getenv does not). */
+/* getenv, which sees what setEnvironment set (System.getenv does not). */
 JNIFN(jstring, getEnvironment)(JNIEnv *env, jclass cls, jstring jname) {
   (void)cls;
   const char *name = (*env)->GetStringUTFChars(env, jname, NULL);
@@ -1144,32 +1144,14 @@ JNIFN(void, eventDestroy)(JNIEnv *env, jclass cls, jlong api, jlong ev) {
 
 /* --------------------------------------------------------------- environment */
 
-/* setenv(name, value, 0) before a plugin is loaded: libtpu reads its settings
- * (TPU_SKIP_MDS_QUERY ...) from the process environment, which Java cannot set.
- * A value already there wins. Returns the value in effect afterwards. */
-JNIFN(jstring, setEnvironmentDefault)(JNIEnv *env, jclass cls, jstring jname, jstring jvalue) {
-  (void)cls;
-  const char *name = (*env)->GetStringUTFChars(env, jname, NULL);
-  if (name == NULL) return NULL;
-  const char *value = (*env)->GetStringUTFChars(env, jvalue, NULL);
-  if (value == NULL) {
-    (*env)->ReleaseStringUTFChars(env, jname, name);
-    return NULL;
-  }
-  if (setenv(name, value, 0) != 0) throw_class(env, "java/lang/IllegalArgumentException", "setenv failed");
-  const char *now = getenv(name);
-  jstring out = now != NULL ? (*env)->NewStringUTF(env, now) : NULL;
-  (*env)->ReleaseStringUTFChars(env, jvalue, value);
-  (*env)->ReleaseStringUTFChars(env, jname, name);
-  return out;
-}
-
-/* setenv(name, value, 1): a setting read when a client is created (XLA CPU's PJRT_NPROC, the
- * size of its thread pool), set just for that. Returns the value before, or NULL when unset.
- * The caller restores it by setting it again (an empty value where it was unset) rather than
- * unsetenv: overwriting a variable that exists replaces one entry in place, whereas adding
- * one may move the environment array under a getenv on another thread. */
-JNIFN(jstring, setEnvironment)(JNIEnv *env, jclass cls, jstring jname, jstring jvalue) {
+/* setenv(name, value, overwrite); returns the value before, or NULL when it was unset.
+ * Without overwrite (a value already there wins): settings libtpu reads from the process
+ * environment when it loads (TPU_SKIP_MDS_QUERY ...), which Java cannot set. With it: a setting
+ * read when a client is created (XLA CPU's PJRT_NPROC, the size of its thread pool), set just
+ * for that; the caller restores it by setting it again (an empty value where it was unset)
+ * rather than unsetenv: overwriting a variable that exists replaces one entry in place, whereas
+ * adding one may move the environment array under a getenv on another thread. */
+JNIFN(jstring, setEnvironment)(JNIEnv *env, jclass cls, jstring jname, jstring jvalue, jboolean overwrite) {
   (void)cls;
   const char *name = (*env)->GetStringUTFChars(env, jname, NULL);
   if (name == NULL) return NULL;
@@ -1180,7 +1162,7 @@ JNIFN(jstring, setEnvironment)(JNIEnv *env, jclass cls, jstring jname, jstring j
   }
   const char *before = getenv(name);
   jstring out = before != NULL ? (*env)->NewStringUTF(env, before) : NULL;
-  if (!(*env)->ExceptionCheck(env) && setenv(name, value, 1) != 0) {
+  if (!(*env)->ExceptionCheck(env) && setenv(name, value, overwrite ? 1 : 0) != 0) {
     throw_class(env, "java/lang/IllegalArgumentException", "setenv failed");
   }
   (*env)->ReleaseStringUTFChars(env, jvalue, value);

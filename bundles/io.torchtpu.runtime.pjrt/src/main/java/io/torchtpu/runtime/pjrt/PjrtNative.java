@@ -113,10 +113,12 @@ final class PjrtNative {
   static native ByteBuffer bufferHostView(long api, long buffer, long size);
 
   // environment, before a plugin loads
-  static native String setEnvironmentDefault(String name, String value);
   static native String getEnvironment(String name);
-  /** Sets a variable, replacing its value; returns the value before (null when unset). */
-  static native String setEnvironment(String name, String value);
+  /**
+   * Sets a variable, replacing a value it has only with {@code overwrite}; returns the value before (null
+   * when unset).
+   */
+  static native String setEnvironment(String name, String value, boolean overwrite);
 
   // topologies and deviceless (ahead-of-time) compilation
   static native long topologyCreate(long api, String name, String[] names, Object[] values);

@@ -80,13 +80,20 @@ public final class PjrtPlugin {
   public static Map<String, String> setEnvironmentDefaults(Map<String, String> defaults) {
     Map<String, String> inEffect = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : defaults.entrySet()) {
-      String name = Objects.requireNonNull(e.getKey(), "variable name");
-      if (name.isEmpty() || name.indexOf('=') >= 0) {
-        throw new IllegalArgumentException("not an environment variable name: '" + name + "'");
-      }
-      inEffect.put(name, PjrtNative.setEnvironmentDefault(name, Objects.requireNonNull(e.getValue(), name)));
+      String name = variableName(e.getKey());
+      String value = Objects.requireNonNull(e.getValue(), name);
+      String before = PjrtNative.setEnvironment(name, value, false);
+      inEffect.put(name, before != null ? before : value);
     }
     return Collections.unmodifiableMap(inEffect);
+  }
+
+  private static String variableName(String name) {
+    Objects.requireNonNull(name, "variable name");
+    if (name.isEmpty() || name.indexOf('=') >= 0) {
+      throw new IllegalArgumentException("not an environment variable name: '" + name + "'");
+    }
+    return name;
   }
 
   /**
@@ -211,16 +218,13 @@ public final class PjrtPlugin {
       Map<String, String> before = new LinkedHashMap<>();
       try {
         for (Map.Entry<String, String> variable : variables.entrySet()) {
-          String name = Objects.requireNonNull(variable.getKey(), "variable name");
-          if (name.isEmpty() || name.indexOf('=') >= 0) {
-            throw new IllegalArgumentException("not an environment variable name: '" + name + "'");
-          }
-          String previous = PjrtNative.setEnvironment(name, Objects.requireNonNull(variable.getValue(), name));
+          String name = variableName(variable.getKey());
+          String previous = PjrtNative.setEnvironment(name, Objects.requireNonNull(variable.getValue(), name), true);
           before.put(name, previous == null ? "" : previous);
         }
         return PjrtClient.create(this, options);
       } finally {
-        before.forEach(PjrtNative::setEnvironment);
+        before.forEach((name, value) -> PjrtNative.setEnvironment(name, value, true));
       }
     }
   }
