@@ -29,6 +29,7 @@
  * the batch run as fast as the whole batch on two spinning OpenMP threads. Scratchpads are the caller's
  * (oneDNN's user mode), one per thread, so that any thread may run any primitive.
  */
+#include <dlfcn.h>
 #include <jni.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
@@ -618,6 +619,20 @@ static XLA_FFI_Error *onednn_convolution(XLA_FFI_CallFrame *frame) {
   return status == dnnl_success ? NULL
       : failure(frame, status == dnnl_unimplemented ? XLA_FFI_Error_Code_UNIMPLEMENTED : XLA_FFI_Error_Code_INTERNAL,
                 "oneDNN failed %s (status %d)", step, (int)status);
+}
+
+/*
+ * XLA keeps a registered handler's address for the life of the process, but the JVM unloads a JNI library when its
+ * class loader goes, as the loader of an updated bundle's earlier revision does: this library keeps itself loaded for
+ * good (RTLD_NODELETE on its own handle), so that no program can call into memory it left.
+ */
+JNIEXPORT EXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {
+  Dl_info self;
+  if (dladdr((void *)&onednn_convolution, &self) == 0 || self.dli_fname == NULL
+      || dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) == NULL) {
+    return JNI_ERR; /* the load fails, and the backend runs without oneDNN */
+  }
+  return JNI_VERSION_1_8;
 }
 
 JNIEXPORT EXPORT jlong JNICALL Java_io_torchtpu_backend_cpu_OneDnnConvolutions_handlerAddress(JNIEnv *env, jclass cls) {

@@ -2,24 +2,32 @@ package io.torchtpu.itest;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.torchtpu.api.Backend;
 import io.torchtpu.api.Executable;
 import io.torchtpu.api.HostTensor;
 import io.torchtpu.api.Runtime;
+import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
@@ -258,5 +266,51 @@ class CpuBackendInFelixTest {
             Thread.sleep(50);
         }
         assertEquals(0, context.getServiceReferences(Backend.class, "(torchtpu.backend=cpu-two)").size());
+    }
+
+    /**
+     * An update of the CPU backend's bundle loads a second copy of its oneDNN handler library (the new revision's
+     * class loader cannot share the first's), which the plugin, keeping the first copy's handler for the life of
+     * the process, takes under another target name; before, the updated backend lost oneDNN until a restart.
+     */
+    @Test
+    void anUpdatedBackendBundleStillRunsConvolutionsWithOneDnn() throws Exception {
+        Backend before = backend("cpu");
+        assumeTrue(before.description().contains("oneDNN"), "oneDNN is not installed here: " + before.description());
+        long serviceBefore = serviceId("cpu");
+        Bundle bundle = Arrays.stream(context.getBundles()).filter(b -> "io.torchtpu.backend.cpu".equals(b.getSymbolicName()))
+                .findFirst().orElseThrow(() -> new AssertionError("io.torchtpu.backend.cpu is not installed"));
+        bundle.update();
+        CountDownLatch refreshed = new CountDownLatch(1);
+        context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(bundle), event -> refreshed.countDown());
+        assertTrue(refreshed.await(60, TimeUnit.SECONDS), "the refresh after the update did not finish");
+        assertEquals(Bundle.ACTIVE, bundle.getState());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (serviceId("cpu") == serviceBefore && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertNotEquals(serviceBefore, serviceId("cpu"), "the updated bundle registered no new backend");
+        Backend after = backend("cpu");
+        assertTrue(after.description().contains("oneDNN"), after.description());
+        String identity = after.runtime().identity();
+        assertTrue(identity.matches(".* onednn-.* torchtpu\\.onednn\\.convolution\\.\\d+.*"), identity);
+
+        // a convolution the rewrite takes (the lowering's generic form): the tuning runs oneDNN's compile of it
+        float[] x = Torch.random(11, 2 * 16 * 9 * 9);
+        float[] w = Torch.random(12, 24 * 16 * 3 * 3);
+        String program = """
+                func.func public @main(%x: tensor<2x16x9x9xf32>, %w: tensor<24x16x3x3xf32>) -> tensor<2x24x9x9xf32> {
+                  %0 = "stablehlo.convolution"(%x, %w) {dimension_numbers = #stablehlo.conv<[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]>, window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>, feature_group_count = 1 : i64, batch_group_count = 1 : i64} : (tensor<2x16x9x9xf32>, tensor<24x16x3x3xf32>) -> tensor<2x24x9x9xf32>
+                  return %0 : tensor<2x24x9x9xf32>
+                }
+                """;
+        List<HostTensor> out = run(after.runtime(), program, Torch.host(x, 2, 16, 9, 9), Torch.host(w, 24, 16, 3, 3));
+        assertMatches(torch.conv2d(Torch.tensor(x, 2, 16, 9, 9), Torch.tensor(w, 24, 16, 3, 3), new TensorOptional(), new long[] {1, 1}, "same"),
+                out.get(0));
+    }
+
+    private long serviceId(String backendId) throws Exception {
+        return context.getServiceReferences(Backend.class, "(" + Backend.ID_PROPERTY + "=" + backendId + ")").stream()
+                .mapToLong(reference -> (Long) reference.getProperty(Constants.SERVICE_ID)).max().orElse(-1);
     }
 }

@@ -68,6 +68,8 @@ public class CpuBackend implements Backend {
     /** A second client whose pool is one thread smaller, sharing the first's buffers; null when not tuned. */
     private final PjrtRuntime smallerPool;
     private final Runtime served;
+    /** For the description: oneDNN's version, or why there is none. */
+    private final String kernels;
 
     CpuBackend(Config config) {
         if (config.deviceCount() < 1) {
@@ -91,6 +93,8 @@ public class CpuBackend implements Backend {
         this.runtime = new PjrtRuntime(client);
         OneDnnConvolutions oneDnn = !config.tuneKernelLibrary() || config.oneDnn().equals("none") ? null
                 : OneDnnConvolutions.register(plugin, config.oneDnn().isBlank() ? null : Path.of(config.oneDnn()), id).orElse(null);
+        this.kernels = oneDnn != null ? "oneDNN " + oneDnn.version() + " for convolutions and linear layers"
+                : !config.tuneKernelLibrary() ? "XLA's default kernels" : "XLA's kernels only (no oneDNN)";
         int smallerPoolThreads = java.lang.Runtime.getRuntime().availableProcessors() - 1;
         boolean poolSizeSet = isSet(PjrtPlugin.environmentInEffect(POOL_SIZE_VARIABLE)) || isSet(PjrtPlugin.environmentInEffect("NPROC"));
         if (config.tuneKernelLibrary() && config.tunePoolSize() && smallerPoolThreads >= 1 && !poolSizeSet
@@ -138,7 +142,7 @@ public class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "XLA CPU, PJRT C API " + plugin.apiVersion() + ", " + runtime.devices().size() + " device(s), plugin "
+        return "XLA CPU, PJRT C API " + plugin.apiVersion() + ", " + runtime.devices().size() + " device(s), " + kernels + ", plugin "
                 + plugin.path();
     }
 

@@ -103,7 +103,7 @@ final class KernelLibraryTuning implements Runtime {
         without.put(YNN_OPTION, WITHOUT_YNN);
         List<Candidate> others = new ArrayList<>();
         others.add(new Candidate("XLA's own kernels", stableHlo, without));
-        String withOneDnn = oneDnn == null ? stableHlo : OneDnnConvolutions.rewrite(stableHlo);
+        String withOneDnn = oneDnn == null ? stableHlo : OneDnnConvolutions.rewrite(stableHlo, oneDnn.target());
         if (withOneDnn != stableHlo) {
             others.add(new Candidate("oneDNN", withOneDnn, options));
         }
@@ -296,7 +296,9 @@ final class KernelLibraryTuning implements Runtime {
     /** The runtime's identity, marked: executables compiled with tuning are not those compiled without. */
     @Override
     public String identity() {
-        return runtime.identity() + " kernel-library-tuned" + (oneDnn == null ? "" : " onednn-" + oneDnn.version())
+        // the target too where it is not the first copy's: a cached program calling another copy's handler must not load here
+        return runtime.identity() + " kernel-library-tuned" + (oneDnn == null ? "" : " onednn-" + oneDnn.version()
+                + (oneDnn.target().equals(OneDnnConvolutions.TARGET) ? "" : " " + oneDnn.target()))
                 + (smallerPool == null ? "" : " smaller-pool-" + smallerPoolThreads);
     }
 

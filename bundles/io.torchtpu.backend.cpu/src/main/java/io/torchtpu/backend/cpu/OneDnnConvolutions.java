@@ -10,8 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -34,11 +32,14 @@ import org.slf4j.LoggerFactory;
  */
 final class OneDnnConvolutions {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnConvolutions.class);
+    /**
+     * The custom call target of the first copy of the handler library a process loads; a copy loaded after an update
+     * of this bundle has another ({@link PjrtPlugin#registerFfiHandlerOnce}).
+     */
     static final String TARGET = "torchtpu.onednn.convolution";
     static final String LIBRARY = "torchtpu_cpu_kernels";
     /** The name fetch-onednn.sh gives oneDNN in the plugin cache. */
     static final String ONEDNN_FILE = "libdnnl.so.3";
-    private static final Set<String> REGISTERED_PLUGINS = ConcurrentHashMap.newKeySet();
 
     private static final Pattern CONVOLUTION = Pattern.compile(
             "^(\\s*)(%[\\w.#:]+) = \"stablehlo\\.convolution\"\\((%[\\w.#:]+), (%[\\w.#:]+)\\) \\{(.*)\\} : "
@@ -85,9 +86,11 @@ final class OneDnnConvolutions {
     private record Transpose(String operand, String operandType, int[] permutation) {}
 
     private final String version;
+    private final String target;
 
-    private OneDnnConvolutions(String version) {
+    private OneDnnConvolutions(String version, String target) {
         this.version = version;
+        this.target = target;
     }
 
     /**
@@ -104,15 +107,26 @@ final class OneDnnConvolutions {
                         + "(runtime-launcher/scripts/fetch-onednn.sh installs it)", backendId, library);
                 return Optional.empty();
             }
-            // loaded by path first, so that the handler library's dependency on libdnnl.so.3 finds it by soname
-            System.load(library.toAbsolutePath().toString());
-            System.loadLibrary(LIBRARY);
-            if (REGISTERED_PLUGINS.add(plugin.path().toString())) {
-                plugin.registerFfiHandler(TARGET, "cpu", handlerAddress());
+            UnsatisfiedLinkError oneDnnLoad = null;
+            try {
+                // loaded by path first, so that the handler library's dependency on libdnnl.so.3 finds it by soname
+                System.load(library.toAbsolutePath().toString());
+            } catch (UnsatisfiedLinkError e) {
+                // after an update of this bundle: loaded already, by the class loader of the bundle's earlier revision;
+                // the process has it, and the handler library below finds it
+                oneDnnLoad = e;
             }
+            try {
+                System.loadLibrary(LIBRARY);
+            } catch (UnsatisfiedLinkError e) {
+                throw oneDnnLoad == null ? e
+                        : new UnsatisfiedLinkError(e.getMessage() + " (loading " + library + " itself: " + oneDnnLoad.getMessage() + ")");
+            }
+            String target = plugin.registerFfiHandlerOnce(TARGET, "cpu", handlerAddress());
             String version = libraryVersion();
-            LOG.info("backend {}: oneDNN {} from {} can run convolutions", backendId, version, library);
-            return Optional.of(new OneDnnConvolutions(version));
+            LOG.info("backend {}: oneDNN {} from {} can run convolutions{}", backendId, version, library,
+                    target.equals(TARGET) ? "" : " (custom call target " + target + ")");
+            return Optional.of(new OneDnnConvolutions(version, target));
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             LOG.warn("backend {}: convolutions run with XLA's kernels only: oneDNN at {} could not be used: {}", backendId, library,
                     e.getMessage());
@@ -124,11 +138,21 @@ final class OneDnnConvolutions {
         return version;
     }
 
+    /** The custom call target the rewritten programs call. */
+    String target() {
+        return target;
+    }
+
     /**
      * The program with each f32 convolution oneDNN can run, and each linear layer ({@link #linearsAsConvolutions}),
      * made a call of the handler; the same string when none.
      */
     static String rewrite(String stableHlo) {
+        return rewrite(stableHlo, TARGET);
+    }
+
+    /** As {@link #rewrite(String)}, the calls made to {@code target}. */
+    static String rewrite(String stableHlo, String target) {
         String program = linearsAsConvolutions(stableHlo);
         if (!program.contains("\"stablehlo.convolution\"")) {
             return stableHlo;
@@ -153,7 +177,7 @@ final class OneDnnConvolutions {
             int at = i;
             Epilogue[] found = new Epilogue[1];
             String call = customCall(lines[i], transposes,
-                    (result, featureDim, features) -> found[0] = epilogue(lines, uses, at, result, featureDim, features));
+                    (result, featureDim, features) -> found[0] = epilogue(lines, uses, at, result, featureDim, features), target);
             if (call != null) {
                 lines[i] = call;
                 if (found[0] != null) {
@@ -387,7 +411,7 @@ final class OneDnnConvolutions {
     }
 
     static String customCall(String line) {
-        return customCall(line, Map.of(), (result, featureDim, features) -> null);
+        return customCall(line, Map.of(), (result, featureDim, features) -> null, TARGET);
     }
 
     /**
@@ -397,7 +421,7 @@ final class OneDnnConvolutions {
      * are stored [spatial..., in, out] and transposed back to PyTorch's layout (WeightLayout), which XLA would
      * otherwise copy on every run.
      */
-    private static String customCall(String line, Map<String, Transpose> transposes, EpilogueFinder epilogues) {
+    private static String customCall(String line, Map<String, Transpose> transposes, EpilogueFinder epilogues, String target) {
         Matcher op = CONVOLUTION.matcher(line);
         if (!op.matches()) {
             return null;
@@ -479,7 +503,7 @@ final class OneDnnConvolutions {
             config += ", relu = " + (epilogue.relu() ? 1 : 0) + " : i64";
         }
         return op.group(1) + result + " = \"stablehlo.custom_call\"(" + operands + ") {"
-                + "api_version = 4 : i32, backend_config = {" + config + "}, call_target_name = \"" + TARGET + "\""
+                + "api_version = 4 : i32, backend_config = {" + config + "}, call_target_name = \"" + target + "\""
                 + ", operand_layouts = [" + operandLayouts + "]"
                 + ", result_layouts = [" + layout(outLayout) + "]} : (" + operandTypes + ") -> " + op.group(8);
     }
@@ -605,7 +629,7 @@ final class OneDnnConvolutions {
         return IntStream.of(values).mapToObj(String::valueOf).collect(Collectors.joining(", "));
     }
 
-    private static native long handlerAddress();
+    static native long handlerAddress();
 
     private static native String libraryVersion();
 }

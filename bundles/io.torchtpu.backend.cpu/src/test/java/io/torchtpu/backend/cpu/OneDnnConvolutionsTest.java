@@ -1,5 +1,6 @@
 package io.torchtpu.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -306,6 +307,31 @@ class OneDnnConvolutionsTest {
         String transposedWeights = linear("tensor<2x8x16xf32>", "tensor<16x16xf32>", "tensor<2x8x16xf32>")
                 .replace("rhs_contracting_dimensions = [0]", "rhs_contracting_dimensions = [1]");
         assertSame(transposedWeights, OneDnnConvolutions.rewrite(transposedWeights), "weights contracted on their second dimension");
+    }
+
+    /**
+     * A second copy of the handler library (an updated bundle's) cannot take the name the first copy holds: the plugin
+     * would keep calling the first. The copy gets the next free name, and a program calling that name runs.
+     */
+    @Test
+    void aNameHeldByAnotherCopyOfTheHandlerIsPassedOverForTheNextOne() {
+        long address = OneDnnConvolutions.handlerAddress();
+        String once = "torchtpu.test.once";
+        assertEquals(once, plugin.registerFfiHandlerOnce(once, "cpu", address));
+        assertEquals(once, plugin.registerFfiHandlerOnce(once, "cpu", address), "the same address keeps its name");
+
+        String taken = "torchtpu.test.taken";
+        System.setProperty("torchtpu.pjrt.ffi " + plugin.path() + " cpu " + taken, "1"); // as another copy leaves it
+        assertEquals(taken + ".2", plugin.registerFfiHandlerOnce(taken, "cpu", address));
+        String program = convolution("tensor<2x16x9x9xf32>", "tensor<24x16x3x3xf32>", "tensor<2x24x9x9xf32>", "[b, f, 0, 1]x[o, i, 0, 1]->[b, f, 0, 1]",
+                "window_strides = array<i64: 1, 1>, padding = dense<[[1, 1], [1, 1]]> : tensor<2x2xi64>", 1);
+        String rewritten = OneDnnConvolutions.rewrite(program, taken + ".2");
+        assertTrue(rewritten.contains("call_target_name = \"" + taken + ".2\""), rewritten);
+        HostTensor x = random(shape("tensor<2x16x9x9xf32>"), 3);
+        HostTensor w = random(shape("tensor<24x16x3x3xf32>"), 4);
+        try (Executable xla = runtime.compile(program, Map.of()); Executable oneDnn = runtime.compile(rewritten, Map.of())) {
+            assertArrayEquals(xla.run(List.of(x, w)).get(0).toFloatArray(), oneDnn.run(List.of(x, w)).get(0).toFloatArray(), 1e-3f);
+        }
     }
 
     @Test

@@ -196,6 +196,41 @@ public final class PjrtPlugin {
     PjrtNative.registerFfiHandler(api, target, platform, handler);
   }
 
+  /**
+   * Registers {@code handler} as {@link #registerFfiHandler} does, under {@code target} or, where an earlier
+   * registration in this process holds that name with another address, under the first of {@code target.2},
+   * {@code target.3} ... that is free or already holds this address; returns the name it has. Why: the plugin
+   * keeps a handler for the life of the process (this one keeps the first and ignores a second address), and
+   * after an update of the bundle that loaded the handler's library its new revision has a copy of that library
+   * at another address (a class loader cannot share the first's). Programs must then call the new copy by its
+   * own name. The names taken are kept in the process's system properties, under
+   * {@code torchtpu.pjrt.ffi <plugin path> <platform> <name>} with the address in hex, so that every class loader
+   * (every revision of this bundle too) sees them.
+   *
+   * @throws IllegalStateException when 16 names are taken by other addresses
+   */
+  public String registerFfiHandlerOnce(String target, String platform, long handler) {
+    synchronized (System.getProperties()) {
+      for (int n = 1; n <= MAX_FFI_NAMES; n++) {
+        String name = n == 1 ? target : target + "." + n;
+        String key = "torchtpu.pjrt.ffi " + path + " " + platform + " " + name;
+        String holder = System.getProperty(key);
+        if (holder == null) {
+          registerFfiHandler(name, platform, handler);
+          System.setProperty(key, Long.toHexString(handler));
+          return name;
+        }
+        if (holder.equals(Long.toHexString(handler))) {
+          return name;
+        }
+      }
+      throw new IllegalStateException("FFI handler for " + target + " on " + platform + ": " + MAX_FFI_NAMES
+          + " names are taken by other copies of it in this process (" + path + ")");
+    }
+  }
+
+  private static final int MAX_FFI_NAMES = 16;
+
   /** Creates a client with no options. */
   public PjrtClient createClient() {
     return PjrtClient.create(this, Map.of());
