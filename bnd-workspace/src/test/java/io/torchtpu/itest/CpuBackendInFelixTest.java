@@ -12,7 +12,6 @@ import io.torchtpu.api.Backend;
 import io.torchtpu.api.Executable;
 import io.torchtpu.api.HostTensor;
 import io.torchtpu.api.Runtime;
-import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -278,8 +277,7 @@ class CpuBackendInFelixTest {
         Backend before = backend("cpu");
         assumeTrue(before.description().contains("oneDNN"), "oneDNN is not installed here: " + before.description());
         long serviceBefore = serviceId("cpu");
-        Bundle bundle = Arrays.stream(context.getBundles()).filter(b -> "io.torchtpu.backend.cpu".equals(b.getSymbolicName()))
-                .findFirst().orElseThrow(() -> new AssertionError("io.torchtpu.backend.cpu is not installed"));
+        Bundle bundle = Bundles.installed(context, "io.torchtpu.backend.cpu");
         bundle.update();
         CountDownLatch refreshed = new CountDownLatch(1);
         context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(bundle), event -> refreshed.countDown());

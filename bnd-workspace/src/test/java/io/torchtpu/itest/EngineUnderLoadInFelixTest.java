@@ -12,7 +12,6 @@ import io.torchtpu.api.Model;
 import io.torchtpu.api.TorchTpu;
 import io.torchtpu.api.TraceOptions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -102,11 +101,6 @@ class EngineUnderLoadInFelixTest {
         }
     }
 
-    private static Bundle bundle(BundleContext context, String symbolicName) {
-        return Arrays.stream(context.getBundles()).filter(b -> symbolicName.equals(b.getSymbolicName())).findFirst()
-                .orElseThrow(() -> new AssertionError(symbolicName + " is not installed"));
-    }
-
     /** Requests on many threads, each answer checked against the reference; failures and wrong answers kept. */
     private static final class Load implements AutoCloseable {
         final AtomicBoolean running = new AtomicBoolean(true);
@@ -169,7 +163,7 @@ class EngineUnderLoadInFelixTest {
         Model model = engine.load("mlp-load", Fixtures.directory("mlp").resolve("model.pt2"), "cpu", TraceOptions.defaults());
         List<HostTensor> inputs = Fixtures.inputs("mlp");
         HostTensor reference = Fixtures.reference("mlp").get(0);
-        Bundle lowerings = bundle(context, "io.torchtpu.lowering.aten");
+        Bundle lowerings = Bundles.installed(context, "io.torchtpu.lowering.aten");
         List<long[]> swapWindows = new ArrayList<>();
         long requestsBefore;
         try (Load load = new Load(model, inputs, reference)) {
@@ -227,7 +221,7 @@ class EngineUnderLoadInFelixTest {
         Backend leaving = secondBackend("cpu-alone");
         Model model = loadOn("mlp-orphan", "cpu-alone");
         List<HostTensor> inputs = Fixtures.inputs("mlp");
-        Bundle backends = bundle(context, "io.torchtpu.backend.cpu");
+        Bundle backends = Bundles.installed(context, "io.torchtpu.backend.cpu");
         // stopping the backend bundle takes every CPU backend, the fallback "cpu" included
         backends.stop();
         try {

@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -86,11 +85,6 @@ class ReliabilityInFelixTest {
         configuration.update(properties);
         configurations.add(configuration);
         return configuration;
-    }
-
-    private Bundle bundle(String symbolicName) {
-        return Arrays.stream(context.getBundles()).filter(b -> symbolicName.equals(b.getSymbolicName())).findFirst()
-                .orElseThrow(() -> new AssertionError(symbolicName + " is not installed"));
     }
 
     /** Loads the MLP on a backend, retrying while the engine has not bound a backend configured a moment ago. */
@@ -205,9 +199,9 @@ class ReliabilityInFelixTest {
     void loweringAndBackendBundlesStopAndStartInALoopWhileRequestsFlow() throws Exception {
         int cycles = intProperty("torchtpu.itest.bundle.cycles", 4);
         List<Model> models = List.of(loadMlp("mlp-loop-a", "cpu"), loadMlp("mlp-loop-b", "cpu"));
-        Bundle aten = bundle("io.torchtpu.lowering.aten");
-        Bundle registry = bundle("io.torchtpu.lowering.registry");
-        Bundle backends = bundle("io.torchtpu.backend.cpu");
+        Bundle aten = Bundles.installed(context, "io.torchtpu.lowering.aten");
+        Bundle registry = Bundles.installed(context, "io.torchtpu.lowering.registry");
+        Bundle backends = Bundles.installed(context, "io.torchtpu.backend.cpu");
         List<long[]> noBackendWindows = new ArrayList<>();
         try (Load load = new Load(models, Long.MAX_VALUE)) {
             load.awaitServed(100, 60);

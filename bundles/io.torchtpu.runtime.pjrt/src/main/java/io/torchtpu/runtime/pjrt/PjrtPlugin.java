@@ -196,6 +196,9 @@ public final class PjrtPlugin {
     PjrtNative.registerFfiHandler(api, target, platform, handler);
   }
 
+  /** How many names {@link #registerFfiHandlerOnce} gives one target: one per copy of its library in a process. */
+  private static final int MAX_FFI_NAMES = 16;
+
   /**
    * Registers {@code handler} as {@link #registerFfiHandler} does, under {@code target} or, where an earlier
    * registration in this process holds that name with another address, under the first of {@code target.2},
@@ -228,8 +231,6 @@ public final class PjrtPlugin {
           + " names are taken by other copies of it in this process (" + path + ")");
     }
   }
-
-  private static final int MAX_FFI_NAMES = 16;
 
   /** Creates a client with no options. */
   public PjrtClient createClient() {
